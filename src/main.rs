@@ -1,0 +1,210 @@
+//! The `rootaudit` command line: parses arguments, wires the library's
+//! stages together, draws progress, and maps outcomes to exit status
+//! (0 clean, 1 findings at or above `--fail-on`, 2 could not audit).
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use rootaudit::check::CheckKind;
+use rootaudit::finding::Severity;
+use rootaudit::output;
+use rootaudit::scan::{CheckSet, Progress, Report, ScanBuilder};
+
+/// Offline integrity auditor: verifies a Linux root against its own package
+/// database, with trust anchored outside the target.
+#[derive(Parser, Debug)]
+#[command(name = "rootaudit", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Audit the system mounted at ROOT (default `/`).
+    Scan(ScanArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ScanArgs {
+    /// Root of the system to audit (e.g. /mnt/sysimage).
+    #[arg(default_value = "/")]
+    root: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Comma-separated checks to run (available: files). Default: all.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    checks: Option<Vec<String>>,
+    /// Package database path inside ROOT (a file, or the directory holding
+    /// rpmdb.sqlite); default: auto-detect.
+    #[arg(long, value_name = "PATH")]
+    dbpath: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
+    fail_on: Severity,
+    /// No progress line.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| "expected one of critical, high, medium, low, info".into())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => match scan(args) {
+            Ok(code) => code,
+            Err(e) => {
+                if is_broken_pipe(&e) {
+                    return ExitCode::SUCCESS;
+                }
+                let _ = writeln!(io::stderr(), "rootaudit: error: {}", one_line(&e));
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let checks = match &args.checks {
+        None => CheckSet::all(),
+        Some(names) => {
+            let mut v = Vec::new();
+            for n in names {
+                match CheckKind::parse(n.trim()) {
+                    Some(c) => v.push(c),
+                    None => bail!(
+                        "unknown check {:?} (available: {})",
+                        n,
+                        CheckKind::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                }
+            }
+            CheckSet::only(v)
+        }
+    };
+    if let Some(out) = &args.output {
+        refuse_output_inside_root(&args.root, out)?;
+    }
+    let mut builder = ScanBuilder::new(&args.root).checks(checks);
+    if let Some(j) = args.jobs {
+        builder = builder.jobs(j);
+    }
+    if let Some(db) = &args.dbpath {
+        builder = builder.dbpath(db);
+    }
+    let progress = (!args.quiet && io::stderr().is_terminal()).then(|| {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        (tx, std::thread::spawn(move || draw_progress(rx)))
+    });
+    let result = match &progress {
+        Some((tx, _)) => builder.progress(tx.clone()).run(),
+        None => builder.run(),
+    };
+    if let Some((tx, handle)) = progress {
+        drop(tx);
+        let _ = handle.join();
+    }
+    let report = result.map_err(anyhow::Error::new)?;
+    write_report(&report, args.format, args.output.as_deref())?;
+    let failing = report.findings.iter().any(|f| f.severity >= args.fail_on);
+    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn write_report(report: &Report, format: Format, output: Option<&Path>) -> anyhow::Result<()> {
+    let mut sink: Box<dyn Write> = match output {
+        Some(p) => Box::new(io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        )),
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    };
+    match format {
+        Format::Text => output::text::write(report, &mut sink)?,
+        Format::Json => output::json::write(report, &mut sink)?,
+    }
+    sink.flush()?;
+    Ok(())
+}
+
+/// The audit never writes into the target: refuse a report path inside a
+/// mounted ROOT (auditing `/` itself has nowhere else to write).
+fn refuse_output_inside_root(root: &Path, out: &Path) -> anyhow::Result<()> {
+    let Ok(root) = root.canonicalize() else {
+        return Ok(()); // the scan reports a missing root itself
+    };
+    if root == Path::new("/") {
+        return Ok(());
+    }
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Ok(dir) = parent.canonicalize() {
+        if dir.starts_with(&root) {
+            bail!(
+                "refusing to write the report into the audited root ({}): choose a path outside {}",
+                out.display(),
+                root.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn draw_progress(rx: crossbeam_channel::Receiver<Progress>) {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(8));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg} {bytes}/{total_bytes} ({binary_bytes_per_sec}, ETA {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message("reading package database");
+    let (mut files, mut total_files, mut packages) = (0u64, 0u64, 0u64);
+    for ev in rx {
+        match ev {
+            Progress::DatabaseRead { packages: p, files: f, bytes } => {
+                packages = p;
+                total_files = f;
+                bar.set_length(bytes);
+            }
+            Progress::FileChecked { bytes } => {
+                files += 1;
+                bar.inc(bytes);
+                if files % 256 == 0 || files == total_files {
+                    bar.set_message(format!("{packages} packages, {files}/{total_files} files"));
+                }
+            }
+            Progress::Finished => break,
+            _ => {}
+        }
+    }
+    bar.finish_and_clear();
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<io::Error>())
+        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+fn one_line(e: &anyhow::Error) -> String {
+    let s = format!("{e:#}");
+    rootaudit::output::escape_bytes(s.replace('\n', " ").as_bytes())
+}

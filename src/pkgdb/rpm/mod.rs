@@ -1,0 +1,7 @@
+//! RPM databases: the header format shared by every rpm backend
+//! ([`header`], [`package`]) and the backends themselves ([`sqlite`]).
+
+pub mod header;
+pub mod package;
+pub mod sqlite;
+pub mod tags;

@@ -1,0 +1,128 @@
+//! RPM's SQLite backend (`rpmdb.sqlite`, table `Packages(hnum, blob)`), read
+//! without writing a byte into the target.
+//!
+//! SQLite writes even when asked to read: a WAL-mode database gets a `-shm`
+//! file created beside it, and a hot journal is rolled back. So:
+//!
+//! * without a non-empty `rpmdb.sqlite-wal`, the file is opened read-only
+//!   with `immutable=1` (no locks, no `-shm`, no journal);
+//! * with one, the database and its WAL are copied into a private `0700`
+//!   temporary directory and the copy is opened, so transactions still in
+//!   the WAL (rpm died before a checkpoint) are seen.
+//!
+//! Both files are read through [`Root`], so a planted symlink cannot make
+//! the reader open a host file.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::package::package_from_header;
+use crate::error::{DatabaseError, Error};
+use crate::pkgdb::rpm::header::Header;
+use crate::pkgdb::{Database, DbFormat, MalformedRecord};
+use crate::target::Root;
+
+/// Read every header of the sqlite rpmdb at `rel` (inside ROOT).
+pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
+    let abs = Path::new("/").join(rel.strip_prefix("/").unwrap_or(rel));
+    let fail = |reason: DatabaseError| Error::Database {
+        path: abs.clone(),
+        reason,
+    };
+    let entry = root.lookup_follow(rel).map_err(|e| fail(e.into()))?;
+    if !entry.stat.is_regular() {
+        return Err(fail(DatabaseError::NotRegular));
+    }
+    let wal_rel = sibling(rel, "-wal");
+    let wal_len = root
+        .lookup_follow(&wal_rel)
+        .ok()
+        .filter(|w| w.stat.is_regular())
+        .map(|w| w.stat.size)
+        .unwrap_or(0);
+
+    let (conn, _tmp, read_wal) = if wal_len > 0 {
+        let tmp = private_tempdir().map_err(|e| fail(e.into()))?;
+        let db_copy = tmp.path().join("rpmdb.sqlite");
+        copy_out(root, rel, &db_copy).map_err(|e| fail(e.into()))?;
+        copy_out(root, &wal_rel, &tmp.path().join("rpmdb.sqlite-wal"))
+            .map_err(|e| fail(e.into()))?;
+        let conn = Connection::open_with_flags(
+            &db_copy,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| fail(e.into()))?;
+        (conn, Some(tmp), true)
+    } else {
+        // Open the inode we examined, via its descriptor's magic link, with
+        // immutable=1: SQLite then takes no locks and creates no files.
+        let file = root.open_regular(&entry, rel).map_err(|e| fail(e.into()))?;
+        let uri = format!(
+            "file:/proc/self/fd/{}?mode=ro&immutable=1",
+            std::os::fd::AsRawFd::as_raw_fd(&file)
+        );
+        let conn = Connection::open_with_flags(
+            &uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| fail(e.into()))?;
+        // SQLite opens its own descriptor; ours can go.
+        drop(file);
+        (conn, None, false)
+    };
+
+    let mut packages = Vec::new();
+    let mut malformed = Vec::new();
+    {
+        let mut stmt = conn
+            .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
+            .map_err(|e| fail(e.into()))?;
+        let mut rows = stmt.query([]).map_err(|e| fail(e.into()))?;
+        while let Some(row) = rows.next().map_err(|e| fail(e.into()))? {
+            let hnum: i64 = row.get(0).map_err(|e| fail(e.into()))?;
+            let blob = row.get_ref(1).map_err(|e| fail(e.into()))?;
+            let record = hnum as u64;
+            let bytes = match blob {
+                rusqlite::types::ValueRef::Blob(b) => b,
+                _ => &[][..],
+            };
+            match Header::parse(bytes).and_then(|h| package_from_header(h, record)) {
+                Ok(p) => packages.push(p),
+                Err(error) => malformed.push(MalformedRecord { record, error }),
+            }
+        }
+    }
+    Ok(Database {
+        format: DbFormat::RpmSqlite,
+        path: abs,
+        packages,
+        malformed,
+        read_wal,
+    })
+}
+
+fn sibling(rel: &Path, suffix: &str) -> PathBuf {
+    let mut s = rel.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn private_tempdir() -> io::Result<tempfile::TempDir> {
+    // tempfile creates directories 0700.
+    tempfile::Builder::new().prefix("rootaudit-db.").tempdir()
+}
+
+fn copy_out(root: &Root, rel: &Path, dest: &Path) -> io::Result<()> {
+    let entry = root.lookup_follow(rel)?;
+    let mut src = root.open_regular(&entry, rel)?;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dest)?;
+    io::copy(&mut src, &mut out)?;
+    out.flush()
+}

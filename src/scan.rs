@@ -1,0 +1,305 @@
+//! The scan: wires target → package database → checks → findings, runs the
+//! per-file work on a rayon pool and publishes [`Progress`] events.
+//!
+//! Progress is a stream of events on a channel, not a callback into the
+//! printer: the text front end draws a progress line from it today, and
+//! the TUI attaches to the same stream. Workers only send; they never wait
+//! for a reader.
+//!
+//! ```no_run
+//! use rootaudit::scan::{CheckSet, ScanBuilder};
+//! let (tx, rx) = crossbeam_channel::unbounded();
+//! std::thread::spawn(move || for ev in rx { let _ = ev; });
+//! let report = ScanBuilder::new("/").jobs(4).progress(tx).checks(CheckSet::all()).run()?;
+//! # Ok::<(), rootaudit::Error>(())
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crossbeam_channel::Sender;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::check::CheckKind;
+use crate::check::files::FileCheck;
+use crate::error::Error;
+use crate::finding::{Finding, FindingKind, Severity};
+use crate::pkgdb::{self, DbFormat, OwnershipIndex};
+use crate::target::Root;
+use crate::target::accounts::Accounts;
+
+/// Largest account file read from the target (a hostile one could be huge).
+const ACCOUNTS_LIMIT: u64 = 64 << 20;
+
+/// A progress event published while a scan runs.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Progress {
+    /// The database was read: the totals that follow are known.
+    DatabaseRead {
+        /// Packages read (without `gpg-pubkey` entries).
+        packages: u64,
+        /// Files that will be checked.
+        files: u64,
+        /// Bytes those files should hold (recorded sizes).
+        bytes: u64,
+    },
+    /// One file was checked.
+    FileChecked {
+        /// Bytes read to hash it.
+        bytes: u64,
+    },
+    /// A finding was made (workers publish them as they go).
+    Finding(Box<Finding>),
+    /// The scan finished.
+    Finished,
+}
+
+/// Which checks to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckSet(Vec<CheckKind>);
+
+impl CheckSet {
+    /// Every check this build provides.
+    pub fn all() -> CheckSet {
+        CheckSet(CheckKind::ALL.to_vec())
+    }
+
+    /// Exactly these checks.
+    pub fn only(checks: impl IntoIterator<Item = CheckKind>) -> CheckSet {
+        let mut v: Vec<CheckKind> = Vec::new();
+        for c in checks {
+            if !v.contains(&c) {
+                v.push(c);
+            }
+        }
+        CheckSet(v)
+    }
+
+    /// True when `check` is selected.
+    pub fn contains(&self, check: CheckKind) -> bool {
+        self.0.contains(&check)
+    }
+
+    /// The selected checks.
+    pub fn iter(&self) -> impl Iterator<Item = CheckKind> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+/// Configures and runs a scan.
+#[derive(Debug)]
+pub struct ScanBuilder {
+    root: PathBuf,
+    dbpath: Option<PathBuf>,
+    jobs: Option<usize>,
+    checks: CheckSet,
+    progress: Option<Sender<Progress>>,
+}
+
+/// What the database was.
+#[derive(Clone, Debug, Serialize)]
+pub struct DatabaseInfo {
+    /// Format.
+    pub format: DbFormat,
+    /// Path inside the target.
+    pub path: String,
+    /// Packages read (without `gpg-pubkey` entries).
+    pub packages: u64,
+    /// True when a WAL was read through a private copy.
+    pub wal: bool,
+}
+
+/// Totals of a scan.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    /// Packages read.
+    pub packages: u64,
+    /// Files verified.
+    pub files_checked: u64,
+    /// Bytes read to compute digests.
+    pub bytes_hashed: u64,
+    /// Number of findings.
+    pub findings: u64,
+    /// Wall time.
+    pub elapsed_ms: u64,
+}
+
+/// The result of a scan: what every output renders.
+#[derive(Debug)]
+pub struct Report {
+    /// ROOT as given.
+    pub root: PathBuf,
+    /// The database used.
+    pub database: DatabaseInfo,
+    /// The checks that ran.
+    pub checks: CheckSet,
+    /// Totals.
+    pub summary: Summary,
+    /// Findings, ordered by path, then kind.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+impl ScanBuilder {
+    /// Scan the system mounted at `root` (`/` for the running system).
+    pub fn new(root: impl Into<PathBuf>) -> ScanBuilder {
+        ScanBuilder {
+            root: root.into(),
+            dbpath: None,
+            jobs: None,
+            checks: CheckSet::all(),
+            progress: None,
+        }
+    }
+
+    /// Use this database path (inside ROOT) instead of auto-detection.
+    pub fn dbpath(mut self, p: impl Into<PathBuf>) -> ScanBuilder {
+        self.dbpath = Some(p.into());
+        self
+    }
+
+    /// Worker threads (default: all cores).
+    pub fn jobs(mut self, n: usize) -> ScanBuilder {
+        self.jobs = Some(n.max(1));
+        self
+    }
+
+    /// Select checks.
+    pub fn checks(mut self, c: CheckSet) -> ScanBuilder {
+        self.checks = c;
+        self
+    }
+
+    /// Publish progress events here.
+    pub fn progress(mut self, tx: Sender<Progress>) -> ScanBuilder {
+        self.progress = Some(tx);
+        self
+    }
+
+    /// Run the scan.
+    pub fn run(self) -> Result<Report, Error> {
+        let started = Instant::now();
+        let root = Root::open(&self.root).map_err(|source| Error::Root {
+            path: self.root.clone(),
+            source,
+        })?;
+        let db = pkgdb::open(&root, self.dbpath.as_deref())?;
+        let accounts = load_accounts(&root);
+        let index = OwnershipIndex::build(&db.packages);
+        let send = |ev: Progress| {
+            if let Some(tx) = &self.progress {
+                let _ = tx.send(ev);
+            }
+        };
+
+        let mut findings: Vec<Finding> = Vec::new();
+        for m in &db.malformed {
+            let mut f = Finding::new(
+                FindingKind::HeaderMalformed,
+                Severity::High,
+                format!("database record {} cannot be parsed: {}", m.record, m.error),
+            );
+            f.compute_id(&format!("record-{}", m.record));
+            findings.push(f);
+        }
+
+        // One work item per registered file, biggest first so a huge file
+        // does not start last and serialise the tail.
+        let mut work: Vec<(usize, usize)> = Vec::new();
+        let mut total_bytes = 0u64;
+        if self.checks.contains(CheckKind::Files) {
+            for (pi, p) in db.packages.iter().enumerate() {
+                for (fi, f) in p.files.iter().enumerate() {
+                    work.push((pi, fi));
+                    total_bytes += f.size;
+                }
+            }
+            work.sort_by_key(|&(pi, fi)| std::cmp::Reverse(db.packages[pi].files[fi].size));
+        }
+        let real_packages = db.packages.iter().filter(|p| !p.is_pubkey()).count() as u64;
+        send(Progress::DatabaseRead {
+            packages: real_packages,
+            files: work.len() as u64,
+            bytes: total_bytes,
+        });
+
+        let check = FileCheck {
+            root: &root,
+            accounts: &accounts,
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.jobs.unwrap_or(0))
+            .thread_name(|i| format!("rootaudit-{i}"))
+            .build()
+            .map_err(|e| Error::Io {
+                what: "starting worker threads".into(),
+                source: std::io::Error::other(e),
+            })?;
+        let tx = self.progress.clone();
+        let results: Vec<(Option<Finding>, u64, bool)> = pool.install(|| {
+            work.par_iter()
+                .with_max_len(64)
+                .map_with(tx, |tx, &(pi, fi)| {
+                    let pkg = &db.packages[pi];
+                    let rec = &pkg.files[fi];
+                    let shared = index.owner_count(&rec.path) > 1;
+                    let out = check.verify(rec, shared);
+                    let finding = out.finding.map(|mut f| {
+                        f.package = Some(pkg.nevra());
+                        f.compute_id(&pkg.key());
+                        f
+                    });
+                    if let Some(tx) = tx {
+                        let _ = tx.send(Progress::FileChecked {
+                            bytes: out.bytes_hashed,
+                        });
+                        if let Some(f) = &finding {
+                            let _ = tx.send(Progress::Finding(Box::new(f.clone())));
+                        }
+                    }
+                    (finding, out.bytes_hashed, out.checked)
+                })
+                .collect()
+        });
+
+        let mut summary = Summary {
+            packages: real_packages,
+            ..Summary::default()
+        };
+        for (f, bytes, checked) in results {
+            summary.bytes_hashed += bytes;
+            summary.files_checked += u64::from(checked);
+            findings.extend(f);
+        }
+        findings.sort_by(|a, b| (&a.path, a.kind, &a.package).cmp(&(&b.path, b.kind, &b.package)));
+        summary.findings = findings.len() as u64;
+        summary.elapsed_ms = started.elapsed().as_millis() as u64;
+        send(Progress::Finished);
+
+        Ok(Report {
+            root: self.root.clone(),
+            database: DatabaseInfo {
+                format: db.format,
+                path: crate::output::escape_path(&db.path),
+                packages: real_packages,
+                wal: db.read_wal,
+            },
+            checks: self.checks.clone(),
+            summary,
+            findings,
+        })
+    }
+}
+
+fn load_accounts(root: &Root) -> Accounts {
+    let read = |p: &str| root.read_small(Path::new(p), ACCOUNTS_LIMIT).unwrap_or_default();
+    Accounts::parse(&read("/etc/passwd"), &read("/etc/group"))
+}

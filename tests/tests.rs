@@ -1,0 +1,15 @@
+//! Integration tests for the `rootaudit` binary, in one test target (see
+//! `Cargo.toml`): real rpm packages are built and installed into throw-away
+//! roots, damaged, and verified by both `rpm -Va` (the oracle) and
+//! rootaudit.
+//!
+//! The oracle tests need rpm, rpmbuild, setcap and root; `scripts/test-deps`
+//! installs the tools. Without them a developer run skips those tests with
+//! a message and a CI run (`CI` set) fails.
+
+#[macro_use]
+mod util;
+
+mod confinement;
+mod parity;
+mod sqlite_db;

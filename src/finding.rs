@@ -18,15 +18,61 @@ use crate::pkgdb::{FileFlags, FileRecord};
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum FindingKind {
-    /// A package header in the database could not be parsed; the package's
-    /// files could not be checked.
+    // -- package database and header trust (check `headers`) --
+    /// A database record could not be parsed as a package header; its files
+    /// could not be listed.
     HeaderMalformed,
+    /// The header's SHA256HEADER/SHA1HEADER digest does not match its signed
+    /// region.
+    HeaderDigestBad,
+    /// An OpenPGP signature over the header does not verify.
+    HeaderSignatureBad,
+    /// The header is validly signed by a key that is not in the trust store.
+    HeaderSignerUntrusted,
+    /// The header is signed by a revoked or expired key or subkey.
+    HeaderSignerRevoked,
+    /// The header carries no signature at all.
+    HeaderUnsigned,
+    /// An entry outside the signed region repeats a tag inside it.
+    HeaderRegionOverride,
+    /// The target's database holds a `gpg-pubkey` the trust store lacks.
+    TargetKeyUntrusted,
+    /// A package in a database without per-file digests (dpkg) ships no
+    /// digest list, so its files' content cannot be checked.
+    PackageNoDigests,
+    // -- registered files (check `files`) --
     /// A registered file differs from its record (see the `verify` string).
     FileChanged,
     /// A registered file does not exist.
     FileMissing,
     /// A registered file exists but could not be read or examined.
     FileUnreadable,
+    // -- Python bytecode and startup hooks (check `bytecode`) --
+    /// A legacy-location `.pyc` with no source beside it (importable).
+    BytecodeSourceless,
+    /// A hash-based `.pyc` with `check_source = 0`, owned by no package.
+    BytecodeUncheckedHash,
+    /// A `.pyc` whose header disagrees with its source.
+    BytecodeStale,
+    /// A `__pycache__` entry whose source is gone.
+    BytecodeOrphaned,
+    /// A `.pyc` with the magic number of a Python the target lacks.
+    BytecodeForeignMagic,
+    /// A `.pyc` consistent with its source but owned by no package.
+    BytecodeUnregistered,
+    /// Code that runs at interpreter or program start (`.pth` import line,
+    /// `sitecustomize`, `ld.so.preload`) that no package owns.
+    StartupHook,
+    // -- files no package accounts for (check `unowned`) --
+    /// A setuid/setgid file no package owns.
+    UnownedSetuid,
+    /// An executable no package owns in a package-managed tree.
+    UnownedExecutable,
+    /// A file no package owns in a package-managed tree.
+    UnownedFile,
+    // -- the audit itself --
+    /// A check could not run completely; says what was not checked.
+    CheckIncomplete,
 }
 
 impl FindingKind {
@@ -34,11 +80,57 @@ impl FindingKind {
     pub fn as_str(self) -> &'static str {
         match self {
             FindingKind::HeaderMalformed => "header-malformed",
+            FindingKind::HeaderDigestBad => "header-digest-bad",
+            FindingKind::HeaderSignatureBad => "header-signature-bad",
+            FindingKind::HeaderSignerUntrusted => "header-signer-untrusted",
+            FindingKind::HeaderSignerRevoked => "header-signer-revoked",
+            FindingKind::HeaderUnsigned => "header-unsigned",
+            FindingKind::HeaderRegionOverride => "header-region-override",
+            FindingKind::TargetKeyUntrusted => "target-key-untrusted",
+            FindingKind::PackageNoDigests => "package-no-digests",
             FindingKind::FileChanged => "file-changed",
             FindingKind::FileMissing => "file-missing",
             FindingKind::FileUnreadable => "file-unreadable",
+            FindingKind::BytecodeSourceless => "bytecode-sourceless",
+            FindingKind::BytecodeUncheckedHash => "bytecode-unchecked-hash",
+            FindingKind::BytecodeStale => "bytecode-stale",
+            FindingKind::BytecodeOrphaned => "bytecode-orphaned",
+            FindingKind::BytecodeForeignMagic => "bytecode-foreign-magic",
+            FindingKind::BytecodeUnregistered => "bytecode-unregistered",
+            FindingKind::StartupHook => "startup-hook",
+            FindingKind::UnownedSetuid => "unowned-setuid",
+            FindingKind::UnownedExecutable => "unowned-executable",
+            FindingKind::UnownedFile => "unowned-file",
+            FindingKind::CheckIncomplete => "check-incomplete",
         }
     }
+
+    /// Every kind, in documentation order.
+    pub const ALL: &'static [FindingKind] = &[
+        FindingKind::HeaderMalformed,
+        FindingKind::HeaderDigestBad,
+        FindingKind::HeaderSignatureBad,
+        FindingKind::HeaderSignerUntrusted,
+        FindingKind::HeaderSignerRevoked,
+        FindingKind::HeaderUnsigned,
+        FindingKind::HeaderRegionOverride,
+        FindingKind::TargetKeyUntrusted,
+        FindingKind::PackageNoDigests,
+        FindingKind::FileChanged,
+        FindingKind::FileMissing,
+        FindingKind::FileUnreadable,
+        FindingKind::BytecodeSourceless,
+        FindingKind::BytecodeUncheckedHash,
+        FindingKind::BytecodeStale,
+        FindingKind::BytecodeOrphaned,
+        FindingKind::BytecodeForeignMagic,
+        FindingKind::BytecodeUnregistered,
+        FindingKind::StartupHook,
+        FindingKind::UnownedSetuid,
+        FindingKind::UnownedExecutable,
+        FindingKind::UnownedFile,
+        FindingKind::CheckIncomplete,
+    ];
 }
 
 impl fmt::Display for FindingKind {
@@ -247,6 +339,26 @@ pub struct Finding {
     /// What was found on disk, where relevant.
     #[serde(skip_serializing_if = "FileAttrs::is_empty")]
     pub actual: FileAttrs,
+    /// For findings about a package's files: the trust verdict of that
+    /// package's header, when it is not `trusted` (e.g. `bad-signature`:
+    /// the record the file was compared with was itself forged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// The OpenPGP key id involved (header and key findings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// Module names a flagged bytecode file imports (capped).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<String>,
+    /// String constants a flagged bytecode file holds (capped, escaped).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub strings: Vec<String>,
+    /// The offending line of a startup hook (escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    /// For summary findings standing for many files: how many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
 }
 
 impl Finding {
@@ -264,6 +376,12 @@ impl Finding {
             message,
             expected: FileAttrs::default(),
             actual: FileAttrs::default(),
+            header: None,
+            key_id: None,
+            imports: Vec::new(),
+            strings: Vec::new(),
+            line: None,
+            count: None,
         }
     }
 
@@ -272,6 +390,12 @@ impl Finding {
         self.path = Some(crate::output::escape_bytes(record.path_bytes()));
         self.config = record.flags.contains(FileFlags::CONFIG);
         self.mark = record.flags.mark();
+        self
+    }
+
+    /// Attach a path inside the target that no record describes.
+    pub fn for_path(mut self, path: &std::path::Path) -> Finding {
+        self.path = Some(crate::output::escape_path(path));
         self
     }
 

@@ -33,6 +33,7 @@ pub mod error;
 pub mod finding;
 pub mod output;
 pub mod pkgdb;
+pub mod progress;
 pub mod scan;
 pub mod target;
 

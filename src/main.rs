@@ -94,7 +94,11 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
                     None => bail!(
                         "unknown check {:?} (available: {})",
                         n,
-                        CheckKind::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                        CheckKind::ALL
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 }
             }
@@ -126,7 +130,11 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let report = result.map_err(anyhow::Error::new)?;
     write_report(&report, args.format, args.output.as_deref())?;
     let failing = report.findings.iter().any(|f| f.severity >= args.fail_on);
-    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn write_report(report: &Report, format: Format, output: Option<&Path>) -> anyhow::Result<()> {
@@ -153,7 +161,10 @@ fn refuse_output_inside_root(root: &Path, out: &Path) -> anyhow::Result<()> {
     if root == Path::new("/") {
         return Ok(());
     }
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     if let Ok(dir) = parent.canonicalize() {
         if dir.starts_with(&root) {
             bail!(
@@ -179,7 +190,11 @@ fn draw_progress(rx: crossbeam_channel::Receiver<Progress>) {
     let (mut files, mut total_files, mut packages) = (0u64, 0u64, 0u64);
     for ev in rx {
         match ev {
-            Progress::DatabaseRead { packages: p, files: f, bytes } => {
+            Progress::DatabaseRead {
+                packages: p,
+                files: f,
+                bytes,
+            } => {
                 packages = p;
                 total_files = f;
                 bar.set_length(bytes);

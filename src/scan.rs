@@ -18,43 +18,20 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crossbeam_channel::Sender;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::check::CheckKind;
-use crate::check::files::FileCheck;
+use crate::check::{ScanContext, files};
 use crate::error::Error;
 use crate::finding::{Finding, FindingKind, Severity};
 use crate::pkgdb::{self, DbFormat, OwnershipIndex};
+pub use crate::progress::Progress;
+use crate::progress::ProgressSink;
 use crate::target::Root;
 use crate::target::accounts::Accounts;
 
 /// Largest account file read from the target (a hostile one could be huge).
 const ACCOUNTS_LIMIT: u64 = 64 << 20;
-
-/// A progress event published while a scan runs.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum Progress {
-    /// The database was read: the totals that follow are known.
-    DatabaseRead {
-        /// Packages read (without `gpg-pubkey` entries).
-        packages: u64,
-        /// Files that will be checked.
-        files: u64,
-        /// Bytes those files should hold (recorded sizes).
-        bytes: u64,
-    },
-    /// One file was checked.
-    FileChecked {
-        /// Bytes read to hash it.
-        bytes: u64,
-    },
-    /// A finding was made (workers publish them as they go).
-    Finding(Box<Finding>),
-    /// The scan finished.
-    Finished,
-}
 
 /// Which checks to run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,11 +171,11 @@ impl ScanBuilder {
         let db = pkgdb::open(&root, self.dbpath.as_deref())?;
         let accounts = load_accounts(&root);
         let index = OwnershipIndex::build(&db.packages);
-        let send = |ev: Progress| {
-            if let Some(tx) = &self.progress {
-                let _ = tx.send(ev);
-            }
-        };
+        let sink = self
+            .progress
+            .clone()
+            .map(ProgressSink::new)
+            .unwrap_or_default();
 
         let mut findings: Vec<Finding> = Vec::new();
         for m in &db.malformed {
@@ -211,30 +188,21 @@ impl ScanBuilder {
             findings.push(f);
         }
 
-        // One work item per registered file, biggest first so a huge file
-        // does not start last and serialise the tail.
-        let mut work: Vec<(usize, usize)> = Vec::new();
-        let mut total_bytes = 0u64;
-        if self.checks.contains(CheckKind::Files) {
-            for (pi, p) in db.packages.iter().enumerate() {
-                for (fi, f) in p.files.iter().enumerate() {
-                    work.push((pi, fi));
-                    total_bytes += f.size;
-                }
-            }
-            work.sort_by_key(|&(pi, fi)| std::cmp::Reverse(db.packages[pi].files[fi].size));
-        }
         let real_packages = db.packages.iter().filter(|p| !p.is_pubkey()).count() as u64;
-        send(Progress::DatabaseRead {
+        let (files, bytes) = if self.checks.contains(CheckKind::Files) {
+            db.packages
+                .iter()
+                .flat_map(|p| &p.files)
+                .fold((0u64, 0u64), |(n, b), f| (n + 1, b + f.size))
+        } else {
+            (0, 0)
+        };
+        sink.send(Progress::DatabaseRead {
             packages: real_packages,
-            files: work.len() as u64,
-            bytes: total_bytes,
+            files,
+            bytes,
         });
 
-        let check = FileCheck {
-            root: &root,
-            accounts: &accounts,
-        };
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.jobs.unwrap_or(0))
             .thread_name(|i| format!("rootaudit-{i}"))
@@ -243,46 +211,32 @@ impl ScanBuilder {
                 what: "starting worker threads".into(),
                 source: std::io::Error::other(e),
             })?;
-        let tx = self.progress.clone();
-        let results: Vec<(Option<Finding>, u64, bool)> = pool.install(|| {
-            work.par_iter()
-                .with_max_len(64)
-                .map_with(tx, |tx, &(pi, fi)| {
-                    let pkg = &db.packages[pi];
-                    let rec = &pkg.files[fi];
-                    let shared = index.owner_count(&rec.path) > 1;
-                    let out = check.verify(rec, shared);
-                    let finding = out.finding.map(|mut f| {
-                        f.package = Some(pkg.nevra());
-                        f.compute_id(&pkg.key());
-                        f
-                    });
-                    if let Some(tx) = tx {
-                        let _ = tx.send(Progress::FileChecked {
-                            bytes: out.bytes_hashed,
-                        });
-                        if let Some(f) = &finding {
-                            let _ = tx.send(Progress::Finding(Box::new(f.clone())));
-                        }
-                    }
-                    (finding, out.bytes_hashed, out.checked)
-                })
-                .collect()
-        });
-
+        let ctx = ScanContext {
+            root: &root,
+            db: &db,
+            accounts: &accounts,
+            index: &index,
+            progress: &sink,
+        };
         let mut summary = Summary {
             packages: real_packages,
             ..Summary::default()
         };
-        for (f, bytes, checked) in results {
-            summary.bytes_hashed += bytes;
-            summary.files_checked += u64::from(checked);
-            findings.extend(f);
+        for check in self.checks.iter() {
+            sink.send(Progress::CheckStarted(check));
+            match check {
+                CheckKind::Files => {
+                    let (f, totals) = pool.install(|| files::run(&ctx));
+                    findings.extend(f);
+                    summary.files_checked = totals.checked;
+                    summary.bytes_hashed = totals.bytes_hashed;
+                }
+            }
         }
         findings.sort_by(|a, b| (&a.path, a.kind, &a.package).cmp(&(&b.path, b.kind, &b.package)));
         summary.findings = findings.len() as u64;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
-        send(Progress::Finished);
+        sink.send(Progress::Finished);
 
         Ok(Report {
             root: self.root.clone(),
@@ -300,6 +254,9 @@ impl ScanBuilder {
 }
 
 fn load_accounts(root: &Root) -> Accounts {
-    let read = |p: &str| root.read_small(Path::new(p), ACCOUNTS_LIMIT).unwrap_or_default();
+    let read = |p: &str| {
+        root.read_small(Path::new(p), ACCOUNTS_LIMIT)
+            .unwrap_or_default()
+    };
     Accounts::parse(&read("/etc/passwd"), &read("/etc/group"))
 }

@@ -185,6 +185,9 @@ fn types_group() -> Group {
             r.remove("/dev/t-full");
             r.write("/dev/t-full", "x");
             r.chmod("/dev/t-full", 0o666);
+            // %dev entries record the build time as mtime: move the file's
+            // mtime well away from it, or T depends on the clock.
+            r.set_mtime("/dev/t-full", OLD_MTIME);
         },
         rpm_lines: "
 .M.......    /usr/bin/t-dir
@@ -563,6 +566,10 @@ fn exit_status_follows_fail_on() {
         f["severity"], "critical",
         "a data file edit is not critical: {f}"
     );
+
+    let files_only = rootaudit_json(&root, &["--checks", "files"]);
+    assert_eq!(files_only.map, audit.map, "--checks files");
+    assert_eq!(files_only.status, Some(1));
 
     let lenient = rootaudit_json(&root, &["--fail-on", "critical"]);
     assert_eq!(lenient.status, Some(0), "{}", lenient.stderr);

@@ -12,11 +12,15 @@
 use std::io;
 use std::path::Path;
 
+use rayon::prelude::*;
+
+use super::ScanContext;
 use crate::finding::{FileAttrs, Finding, FindingKind, Severity, Verify, VerifyAttrs};
 use crate::pkgdb::{FileFlags, FileRecord, FileState};
-use crate::target::accounts::{Accounts, rpm_group_matches, rpm_user_matches};
-use crate::target::{self, FileStat, Root, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT};
+use crate::progress::Progress;
+use crate::target::accounts::{Accounts, rpm_expected_mode, rpm_group_matches, rpm_user_matches};
 use crate::target::caps;
+use crate::target::{self, FileStat, Root, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT};
 
 /// Everything a file verification needs besides the record.
 pub struct FileCheck<'a> {
@@ -37,6 +41,65 @@ pub struct FileOutcome {
     pub checked: bool,
 }
 
+/// Totals of the `files` check.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FileTotals {
+    /// Records verified (not skipped by rule).
+    pub checked: u64,
+    /// Bytes read for digests.
+    pub bytes_hashed: u64,
+}
+
+/// Verify every file of every package in parallel (in the current rayon
+/// pool), biggest recorded size first so a huge file does not start last
+/// and serialise the tail. Findings carry their package's NEVRA and id.
+pub fn run(ctx: &ScanContext<'_>) -> (Vec<Finding>, FileTotals) {
+    let packages = &ctx.db.packages;
+    let mut work: Vec<(u32, u32)> = Vec::new();
+    for (pi, p) in packages.iter().enumerate() {
+        for fi in 0..p.files.len() {
+            work.push((pi as u32, fi as u32));
+        }
+    }
+    work.sort_by_key(|&(pi, fi)| std::cmp::Reverse(packages[pi as usize].files[fi as usize].size));
+    let check = FileCheck {
+        root: ctx.root,
+        accounts: ctx.accounts,
+    };
+    let results: Vec<(Option<Finding>, u64, bool)> = work
+        .par_iter()
+        .with_max_len(64)
+        .map(|&(pi, fi)| {
+            let pkg = &packages[pi as usize];
+            let rec = &pkg.files[fi as usize];
+            let shared = ctx.index.owner_count(&rec.path) > 1;
+            let out = check.verify(rec, shared);
+            let finding = out.finding.map(|mut f| {
+                f.package = Some(pkg.nevra());
+                f.compute_id(&pkg.key());
+                f
+            });
+            if ctx.progress.is_active() {
+                ctx.progress.send(Progress::FileChecked {
+                    bytes: out.bytes_hashed,
+                });
+                if let Some(f) = &finding {
+                    ctx.progress.send(Progress::Finding(Box::new(f.clone())));
+                }
+            }
+            (finding, out.bytes_hashed, out.checked)
+        })
+        .collect();
+    let mut totals = FileTotals::default();
+    let mut findings = Vec::new();
+    for (f, bytes, checked) in results {
+        totals.bytes_hashed += bytes;
+        totals.checked += u64::from(checked);
+        findings.extend(f);
+    }
+    (findings, totals)
+}
+
 const POSIX_ACL_ACCESS: &str = "system.posix_acl_access";
 const SECURITY_CAPABILITY: &str = "security.capability";
 
@@ -49,7 +112,8 @@ impl FileCheck<'_> {
             FileState::NotInstalled | FileState::NetShared => return FileOutcome::default(),
             FileState::Replaced => flags = VerifyAttrs::empty(),
             FileState::WrongColor => {
-                flags -= VerifyAttrs::DIGEST | VerifyAttrs::SIZE | VerifyAttrs::MTIME | VerifyAttrs::RDEV
+                flags -=
+                    VerifyAttrs::DIGEST | VerifyAttrs::SIZE | VerifyAttrs::MTIME | VerifyAttrs::RDEV
             }
             FileState::Normal | FileState::Missing => {}
         }
@@ -71,15 +135,14 @@ impl FileCheck<'_> {
         // rpm: a directory replaced by a symlink to a directory owned by
         // root or the recorded owner is verified as that directory.
         let mut followed = None;
-        if rec_type == S_IFDIR && st.is_symlink() {
-            if let Ok(target) = self.root.lookup_follow(path) {
-                if target.stat.is_dir()
-                    && (st.uid == 0 || self.accounts.user_id(&rec.user) == Some(st.uid))
-                {
-                    st = target.stat;
-                    followed = Some(target);
-                }
-            }
+        if rec_type == S_IFDIR
+            && st.is_symlink()
+            && let Ok(target) = self.root.lookup_follow(path)
+            && target.stat.is_dir()
+            && (st.uid == 0 || self.accounts.user_id(&rec.user) == Some(st.uid))
+        {
+            st = target.stat;
+            followed = Some(target);
         }
         let entry = followed.unwrap_or(entry);
 
@@ -103,7 +166,8 @@ impl FileCheck<'_> {
         }
         let ghost = rec.flags.contains(FileFlags::GHOST);
         if ghost {
-            flags -= VerifyAttrs::DIGEST | VerifyAttrs::SIZE | VerifyAttrs::MTIME | VerifyAttrs::LINKTO;
+            flags -=
+                VerifyAttrs::DIGEST | VerifyAttrs::SIZE | VerifyAttrs::MTIME | VerifyAttrs::LINKTO;
         }
 
         let mut v = Verify::default();
@@ -122,7 +186,11 @@ impl FileCheck<'_> {
                     size = n;
                     out.bytes_hashed = n;
                     v.failed |= VerifyAttrs::DIGEST;
-                    expected.digest = Some(format!("{}:{}", rec.digest_algo.name(), hex::encode(&rec.digest)));
+                    expected.digest = Some(format!(
+                        "{}:{}",
+                        rec.digest_algo.name(),
+                        hex::encode(&rec.digest)
+                    ));
                     actual.digest = Some(format!("{}:{}", rec.digest_algo.name(), hex::encode(d)));
                 }
                 DigestResult::NoRecordedDigest => {
@@ -135,7 +203,11 @@ impl FileCheck<'_> {
                     if let Unknowable::Io(e) = why {
                         read_error = Some(e);
                     } else if let Unknowable::Algorithm = why {
-                        expected.digest = Some(format!("{}:{}", rec.digest_algo.name(), hex::encode(&rec.digest)));
+                        expected.digest = Some(format!(
+                            "{}:{}",
+                            rec.digest_algo.name(),
+                            hex::encode(&rec.digest)
+                        ));
                     }
                 }
             }
@@ -164,7 +236,8 @@ impl FileCheck<'_> {
         }
 
         if flags.contains(VerifyAttrs::MODE) {
-            let (mut want, mut got) = (rec.mode & 0xffff, st.mode & 0xffff);
+            let expected_mode = rpm_expected_mode(self.accounts, &rec.user, &rec.group, rec.mode);
+            let (mut want, mut got) = (expected_mode & 0xffff, st.mode & 0xffff);
             if ghost {
                 want &= !S_IFMT;
                 got &= !S_IFMT;
@@ -172,8 +245,12 @@ impl FileCheck<'_> {
             let acl = self.has_extended_acl(&entry);
             if want != got || acl {
                 v.failed |= VerifyAttrs::MODE;
-                expected.mode = Some(format!("{:o}", rec.mode & 0xffff));
-                actual.mode = Some(format!("{:o}{}", st.mode & 0xffff, if acl { "+acl" } else { "" }));
+                expected.mode = Some(format!("{:o}", expected_mode & 0xffff));
+                actual.mode = Some(format!(
+                    "{:o}{}",
+                    st.mode & 0xffff,
+                    if acl { "+acl" } else { "" }
+                ));
             }
         }
 
@@ -212,22 +289,36 @@ impl FileCheck<'_> {
             actual.mtime = Some(st.mtime);
         }
 
-        if flags.contains(VerifyAttrs::USER) && !rpm_user_matches(self.accounts, &rec.user, st.uid) {
+        if flags.contains(VerifyAttrs::USER) && !rpm_user_matches(self.accounts, &rec.user, st.uid)
+        {
             v.failed |= VerifyAttrs::USER;
             expected.user = Some(crate::output::escape_bytes(rec.user.as_bytes()));
-            actual.user = Some(self.accounts.user_name(st.uid).map_or_else(|| st.uid.to_string(), str::to_owned));
+            actual.user = Some(
+                self.accounts
+                    .user_name(st.uid)
+                    .map_or_else(|| st.uid.to_string(), str::to_owned),
+            );
         }
-        if flags.contains(VerifyAttrs::GROUP) && !rpm_group_matches(self.accounts, &rec.group, st.gid) {
+        if flags.contains(VerifyAttrs::GROUP)
+            && !rpm_group_matches(self.accounts, &rec.group, st.gid)
+        {
             v.failed |= VerifyAttrs::GROUP;
             expected.group = Some(crate::output::escape_bytes(rec.group.as_bytes()));
-            actual.group = Some(self.accounts.group_name(st.gid).map_or_else(|| st.gid.to_string(), str::to_owned));
+            actual.group = Some(
+                self.accounts
+                    .group_name(st.gid)
+                    .map_or_else(|| st.gid.to_string(), str::to_owned),
+            );
         }
 
         if v.is_clean() {
             return out;
         }
         let (kind, message) = match &read_error {
-            Some(e) => (FindingKind::FileUnreadable, format!("could not read to verify: {e}")),
+            Some(e) => (
+                FindingKind::FileUnreadable,
+                format!("could not read to verify: {e}"),
+            ),
             None => (FindingKind::FileChanged, describe(&v, rec, &st)),
         };
         let severity = if kind == FindingKind::FileUnreadable {
@@ -244,17 +335,36 @@ impl FileCheck<'_> {
     }
 
     fn lookup_failed(&self, rec: &FileRecord, err: &io::Error) -> Option<Finding> {
-        let missing = matches!(err.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory);
-        if missing && rec.flags.intersects(FileFlags::MISSINGOK | FileFlags::GHOST) {
+        let missing = matches!(
+            err.kind(),
+            io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+        );
+        if missing
+            && rec
+                .flags
+                .intersects(FileFlags::MISSINGOK | FileFlags::GHOST)
+        {
             return None;
         }
         let f = if missing {
-            let sev = if rec.flags.contains(FileFlags::CONFIG) { Severity::Low } else { Severity::Medium };
-            Finding::new(FindingKind::FileMissing, sev, "registered file is missing".into())
+            let sev = if rec.flags.contains(FileFlags::CONFIG) {
+                Severity::Low
+            } else {
+                Severity::Medium
+            };
+            Finding::new(
+                FindingKind::FileMissing,
+                sev,
+                "registered file is missing".into(),
+            )
         } else {
             // rpm prints these as "missing (strerror)"; rootaudit says it could
             // not look, which is what happened.
-            Finding::new(FindingKind::FileUnreadable, Severity::Medium, format!("could not examine: {err}"))
+            Finding::new(
+                FindingKind::FileUnreadable,
+                Severity::Medium,
+                format!("could not examine: {err}"),
+            )
         };
         Some(f.for_file(rec))
     }
@@ -280,15 +390,19 @@ impl FileCheck<'_> {
         }
     }
 
-    /// `Ok(None)` equal, `Ok(Some(text))` differ, `Err` could not tell.
+    /// `Ok(None)` equal, `Ok(Some(text))` differ (with the on-disk set as
+    /// text), `Err` could not read the attribute. Equality is rpm 4.18's
+    /// ([`caps::rpm_caps_match`]): a missing side counts as a difference.
     fn caps_differ(&self, entry: &target::Entry, rec: &FileRecord) -> Result<Option<String>, ()> {
-        let want = caps::parse_text(if rec.caps.is_empty() { "=" } else { &rec.caps }).map_err(|_| ())?;
-        let have = match entry.xattr(SECURITY_CAPABILITY) {
-            Ok(Some(x)) => caps::parse_xattr(&x).map_err(|_| ())?,
-            Ok(None) => caps::CapSet::default(),
-            Err(_) => return Err(()),
-        };
-        Ok((want != have).then(|| caps::to_text(&have)))
+        let xattr = entry.xattr(SECURITY_CAPABILITY).map_err(|_| ())?;
+        if caps::rpm_caps_match(&rec.caps, xattr.as_deref()) {
+            return Ok(None);
+        }
+        Ok(Some(match xattr.as_deref().map(caps::parse_xattr) {
+            None => String::new(),
+            Some(Ok(set)) => caps::to_text(&set),
+            Some(Err(e)) => format!("unreadable ({e})"),
+        }))
     }
 
     /// A POSIX ACL with named users/groups or a mask (libacl's
@@ -326,9 +440,12 @@ fn acl_is_extended(x: &[u8]) -> bool {
     if x.len() < 4 {
         return false;
     }
-    x[4..]
-        .chunks_exact(8)
-        .any(|e| matches!(u16::from_le_bytes([e[0], e[1]]), ACL_USER | ACL_GROUP | ACL_MASK))
+    x[4..].chunks_exact(8).any(|e| {
+        matches!(
+            u16::from_le_bytes([e[0], e[1]]),
+            ACL_USER | ACL_GROUP | ACL_MASK
+        )
+    })
 }
 
 /// Severity of a `file-changed` finding (documented in
@@ -343,8 +460,13 @@ fn changed_severity(rec: &FileRecord, v: &Verify, st: &FileStat) -> Severity {
     }
     let f = v.failed;
     let type_changed = f.contains(VerifyAttrs::MODE) && (st.mode & S_IFMT) != (rec.mode & S_IFMT);
-    if f.intersects(VerifyAttrs::DIGEST | VerifyAttrs::SIZE | VerifyAttrs::LINKTO | VerifyAttrs::CAPS | VerifyAttrs::RDEV)
-        || type_changed
+    if f.intersects(
+        VerifyAttrs::DIGEST
+            | VerifyAttrs::SIZE
+            | VerifyAttrs::LINKTO
+            | VerifyAttrs::CAPS
+            | VerifyAttrs::RDEV,
+    ) || type_changed
     {
         return Severity::High;
     }
@@ -362,7 +484,11 @@ fn describe(v: &Verify, rec: &FileRecord, st: &FileStat) -> String {
     let mut parts = Vec::new();
     let f = v.failed;
     if v.unknown.contains(VerifyAttrs::DIGEST) {
-        parts.push(if st.is_regular() { "digest could not be computed" } else { "not a regular file, content not read" });
+        parts.push(if st.is_regular() {
+            "digest could not be computed"
+        } else {
+            "not a regular file, content not read"
+        });
     } else if f.contains(VerifyAttrs::DIGEST) {
         parts.push("content differs");
     }
@@ -380,7 +506,11 @@ fn describe(v: &Verify, rec: &FileRecord, st: &FileStat) -> String {
         parts.push("device number differs");
     }
     if f.contains(VerifyAttrs::LINKTO) {
-        parts.push(if v.unknown.contains(VerifyAttrs::LINKTO) { "not a symlink" } else { "symlink target differs" });
+        parts.push(if v.unknown.contains(VerifyAttrs::LINKTO) {
+            "not a symlink"
+        } else {
+            "symlink target differs"
+        });
     }
     if f.contains(VerifyAttrs::USER) {
         parts.push("owner differs");

@@ -112,6 +112,10 @@ mod tests {
             assert_eq!(hex::encode(d), want);
             assert_eq!(n, 3);
         }
-        assert!(digest_file(&mut f, DigestAlgo::Unknown(99)).unwrap().is_none());
+        assert!(
+            digest_file(&mut f, DigestAlgo::Unknown(99))
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -1,14 +1,21 @@
-//! Checks: compare what the package database recorded with what is on disk.
+//! Checks: compare what the package database recorded with what is on disk,
+//! and look for what no package accounts for.
 //!
 //! * [`files`] — per-file verification with `rpm -V` semantics.
 //!
-//! Checks are pure functions of the target, the records and the target's
-//! accounts; they return [`crate::finding::Finding`]s and never print.
+//! Each check is a function of a [`ScanContext`] that returns
+//! [`crate::finding::Finding`]s; checks never print. A new check is a new
+//! submodule, a [`CheckKind`] variant, and one call in [`crate::scan`].
 
 pub mod files;
 pub mod hash;
 
 use std::fmt;
+
+use crate::pkgdb::{Database, OwnershipIndex};
+use crate::progress::ProgressSink;
+use crate::target::Root;
+use crate::target::accounts::Accounts;
 
 /// A check that `--checks` can select.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -39,4 +46,19 @@ impl fmt::Display for CheckKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Everything a check may look at. Built once per scan by
+/// [`crate::scan::ScanBuilder::run`]; checks run inside the scan's rayon pool.
+pub struct ScanContext<'a> {
+    /// The confined target.
+    pub root: &'a Root,
+    /// The target's package database.
+    pub db: &'a Database,
+    /// The target's users and groups.
+    pub accounts: &'a Accounts,
+    /// Which paths packages register (O(1) lookups).
+    pub index: &'a OwnershipIndex,
+    /// Where to publish progress.
+    pub progress: &'a ProgressSink,
 }

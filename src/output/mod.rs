@@ -54,7 +54,10 @@ mod tests {
     #[test]
     fn escapes_hostile_names() {
         assert_eq!(escape_bytes(b"/usr/bin/ls"), "/usr/bin/ls");
-        assert_eq!(escape_bytes(b"/tmp/\x1b[31mred\n"), "/tmp/\\x1b[31mred\\x0a");
+        assert_eq!(
+            escape_bytes(b"/tmp/\x1b[31mred\n"),
+            "/tmp/\\x1b[31mred\\x0a"
+        );
         assert_eq!(escape_bytes(b"a\\x41"), "a\\\\x41");
         assert_eq!(escape_bytes(b"bad\xff\xfe"), "bad\\xff\\xfe");
         assert_eq!(escape_bytes("caf\u{e9}".as_bytes()), "caf\u{e9}");

@@ -29,7 +29,10 @@ pub fn line(f: &Finding) -> String {
     match f.kind {
         FindingKind::FileMissing => format!("missing   {} {path}{pkg}  {}", f.mark, f.severity),
         FindingKind::FileChanged | FindingKind::FileUnreadable => {
-            let verify = f.verify.map(|v| v.to_string()).unwrap_or_else(|| "?????????".into());
+            let verify = f
+                .verify
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "?????????".into());
             let note = if f.kind == FindingKind::FileUnreadable {
                 format!(" ({})", f.message)
             } else {
@@ -37,7 +40,16 @@ pub fn line(f: &Finding) -> String {
             };
             format!("{verify}  {} {path}{pkg}  {}{note}", f.mark, f.severity)
         }
-        FindingKind::HeaderMalformed => format!("header      {}  {}", f.message, f.severity),
+        _ => {
+            let mut s = format!("{:<11}", f.kind.as_str());
+            if !path.is_empty() {
+                s.push(' ');
+                s.push_str(path);
+            }
+            s.push_str(&pkg);
+            s.push_str(&format!("  {}: {}", f.severity, f.message));
+            s
+        }
     }
 }
 
@@ -45,7 +57,13 @@ pub fn line(f: &Finding) -> String {
 pub fn summary(r: &Report) -> String {
     let s = &r.summary;
     let mut by_sev = Vec::new();
-    for sev in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info] {
+    for sev in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ] {
         let n = r.findings.iter().filter(|f| f.severity == sev).count();
         if n > 0 {
             by_sev.push(format!("{n} {sev}"));

@@ -248,9 +248,7 @@ impl Root {
         }
         let fd = match self.resolver {
             Resolver::Openat2 => open_noatime(
-                |f| {
-                    openat2_retry(&self.dir, rel(path), f | OFlags::NOFOLLOW)
-                },
+                |f| openat2_retry(&self.dir, rel(path), f | OFlags::NOFOLLOW),
                 flags,
             )?,
             Resolver::Walk => {
@@ -449,8 +447,13 @@ mod tests {
             assert!(e.stat.is_symlink());
             assert_eq!(e.read_link().unwrap(), b"/etc/passwd");
             // Loops are an error, not a hang.
-            let err = root.lookup_follow(Path::new("/usr/lib/app/loop1")).unwrap_err();
-            assert_eq!(err.raw_os_error(), Some(rustix::io::Errno::LOOP.raw_os_error()));
+            let err = root
+                .lookup_follow(Path::new("/usr/lib/app/loop1"))
+                .unwrap_err();
+            assert_eq!(
+                err.raw_os_error(),
+                Some(rustix::io::Errno::LOOP.raw_os_error())
+            );
             // Missing is NotFound.
             let err = root.lookup(Path::new("/nope/x")).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::NotFound);
@@ -474,6 +477,9 @@ mod tests {
         assert_eq!(e.stat.file_type(), S_IFIFO);
         assert!(root.open_regular(&e, Path::new("/etc/fifo")).is_err());
         let e = root.lookup(Path::new("/usr/lib/app/abs")).unwrap();
-        assert!(root.open_regular(&e, Path::new("/usr/lib/app/abs")).is_err());
+        assert!(
+            root.open_regular(&e, Path::new("/usr/lib/app/abs"))
+                .is_err()
+        );
     }
 }

@@ -212,6 +212,26 @@ bitflags::bitflags! {
     }
 }
 
+/// Names of the attributes in `attrs`, in rpm's column order (`size`,
+/// `mode`, `digest`, `rdev`, `link`, `user`, `group`, `mtime`, `caps`).
+pub fn attr_names(attrs: VerifyAttrs) -> Vec<&'static str> {
+    [
+        (VerifyAttrs::SIZE, "size"),
+        (VerifyAttrs::MODE, "mode"),
+        (VerifyAttrs::DIGEST, "digest"),
+        (VerifyAttrs::RDEV, "rdev"),
+        (VerifyAttrs::LINKTO, "link"),
+        (VerifyAttrs::USER, "user"),
+        (VerifyAttrs::GROUP, "group"),
+        (VerifyAttrs::MTIME, "mtime"),
+        (VerifyAttrs::CAPS, "caps"),
+    ]
+    .into_iter()
+    .filter(|(a, _)| attrs.contains(*a))
+    .map(|(_, n)| n)
+    .collect()
+}
+
 /// The outcome of comparing one file with its record, as rpm's 9-column
 /// `SM5DLUGTP` string: `failed` attributes print their letter, `unknown`
 /// ones (could not be checked) print `?`, the rest `.`.

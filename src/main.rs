@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use rootaudit::check::CheckKind;
 use rootaudit::finding::Severity;
 use rootaudit::output;
+use rootaudit::pkgdb::DbFormat;
 use rootaudit::scan::{CheckSet, Progress, Report, ScanBuilder};
 
 /// Offline integrity auditor: verifies a Linux root against its own package
@@ -49,6 +50,10 @@ struct ScanArgs {
     /// rpmdb.sqlite); default: auto-detect.
     #[arg(long, value_name = "PATH")]
     dbpath: Option<PathBuf>,
+    /// Package database format (rpm-sqlite, rpm-bdb, rpm-ndb, dpkg);
+    /// default: auto-detect.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_db)]
+    db: Option<DbFormat>,
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
     fail_on: Severity,
@@ -61,6 +66,10 @@ struct ScanArgs {
 enum Format {
     Text,
     Json,
+}
+
+fn parse_db(s: &str) -> Result<DbFormat, String> {
+    DbFormat::parse(s).ok_or_else(|| "expected one of rpm-sqlite, rpm-bdb, rpm-ndb, dpkg".into())
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -114,6 +123,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(db) = &args.dbpath {
         builder = builder.dbpath(db);
+    }
+    if let Some(f) = args.db {
+        builder = builder.db_format(f);
     }
     let progress = (!args.quiet && io::stderr().is_terminal()).then(|| {
         let (tx, rx) = crossbeam_channel::unbounded();

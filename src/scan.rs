@@ -70,6 +70,7 @@ impl CheckSet {
 pub struct ScanBuilder {
     root: PathBuf,
     dbpath: Option<PathBuf>,
+    db_format: Option<DbFormat>,
     jobs: Option<usize>,
     checks: CheckSet,
     progress: Option<Sender<Progress>>,
@@ -86,6 +87,12 @@ pub struct DatabaseInfo {
     pub packages: u64,
     /// True when a WAL was read through a private copy.
     pub wal: bool,
+    /// The verify attributes this format records (others cannot be
+    /// checked), by rpm column name.
+    pub checks: Vec<&'static str>,
+    /// Other package databases present in the target but not used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_found: Vec<String>,
 }
 
 /// Totals of a scan.
@@ -131,6 +138,7 @@ impl ScanBuilder {
         ScanBuilder {
             root: root.into(),
             dbpath: None,
+            db_format: None,
             jobs: None,
             checks: CheckSet::all(),
             progress: None,
@@ -140,6 +148,12 @@ impl ScanBuilder {
     /// Use this database path (inside ROOT) instead of auto-detection.
     pub fn dbpath(mut self, p: impl Into<PathBuf>) -> ScanBuilder {
         self.dbpath = Some(p.into());
+        self
+    }
+
+    /// Read this database format (default: auto-detect).
+    pub fn db_format(mut self, f: DbFormat) -> ScanBuilder {
+        self.db_format = Some(f);
         self
     }
 
@@ -168,7 +182,7 @@ impl ScanBuilder {
             path: self.root.clone(),
             source,
         })?;
-        let db = pkgdb::open(&root, self.dbpath.as_deref())?;
+        let db = pkgdb::open(&root, self.dbpath.as_deref(), self.db_format)?;
         let accounts = load_accounts(&root);
         let index = OwnershipIndex::build(&db.packages);
         let sink = self
@@ -245,6 +259,12 @@ impl ScanBuilder {
                 path: crate::output::escape_path(&db.path),
                 packages: real_packages,
                 wal: db.read_wal,
+                checks: crate::finding::attr_names(db.attributes),
+                also_found: db
+                    .also_found
+                    .iter()
+                    .map(|(f, p)| format!("{} {}", f.as_str(), crate::output::escape_path(p)))
+                    .collect(),
             },
             checks: self.checks.clone(),
             summary,

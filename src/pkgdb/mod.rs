@@ -5,9 +5,12 @@
 //! see a format; a new database format is a new submodule here plus one arm
 //! in [`DbFormat`] and [`open`].
 //!
-//! Formats today: [`rpm::sqlite`] (`rpmdb.sqlite`, Fedora ≥ 33, RHEL ≥ 9,
-//! openSUSE, Amazon Linux 2023).
+//! Formats: [`rpm::sqlite`] (`rpmdb.sqlite`: Fedora ≥ 33, RHEL ≥ 9,
+//! openSUSE, Amazon Linux 2023), [`rpm::bdb`] (BerkeleyDB `Packages`:
+//! RHEL/CentOS 7–8, SLES 12), [`rpm::ndb`] (`Packages.db`: SLES 15), and
+//! [`dpkg`] (Debian, Ubuntu). Auto-detection order is [`CANDIDATES`].
 
+pub mod dpkg;
 pub mod rpm;
 
 use std::collections::HashMap;
@@ -27,6 +30,12 @@ use crate::target::Root;
 pub enum DbFormat {
     /// RPM's SQLite backend (`rpmdb.sqlite`).
     RpmSqlite,
+    /// RPM's BerkeleyDB hash backend (`Packages`).
+    RpmBdb,
+    /// RPM's NDB backend (`Packages.db`).
+    RpmNdb,
+    /// dpkg's `status` and `info/` files.
+    Dpkg,
 }
 
 impl DbFormat {
@@ -34,14 +43,46 @@ impl DbFormat {
     pub fn as_str(self) -> &'static str {
         match self {
             DbFormat::RpmSqlite => "rpm-sqlite",
+            DbFormat::RpmBdb => "rpm-bdb",
+            DbFormat::RpmNdb => "rpm-ndb",
+            DbFormat::Dpkg => "dpkg",
+        }
+    }
+
+    /// Parse a `--db` name.
+    pub fn parse(s: &str) -> Option<DbFormat> {
+        [
+            DbFormat::RpmSqlite,
+            DbFormat::RpmBdb,
+            DbFormat::RpmNdb,
+            DbFormat::Dpkg,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == s)
+    }
+
+    /// The file name this format keeps in its database directory.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            DbFormat::RpmSqlite => "rpmdb.sqlite",
+            DbFormat::RpmBdb => "Packages",
+            DbFormat::RpmNdb => "Packages.db",
+            DbFormat::Dpkg => "status",
         }
     }
 }
 
-/// Where auto-detection looks, in order, relative to ROOT.
+/// Where auto-detection looks, in order, relative to ROOT. The first that
+/// exists is used; any others found are reported in
+/// [`Database::also_found`].
 pub const CANDIDATES: &[(DbFormat, &str)] = &[
     (DbFormat::RpmSqlite, "usr/lib/sysimage/rpm/rpmdb.sqlite"),
     (DbFormat::RpmSqlite, "var/lib/rpm/rpmdb.sqlite"),
+    (DbFormat::RpmNdb, "usr/lib/sysimage/rpm/Packages.db"),
+    (DbFormat::RpmNdb, "var/lib/rpm/Packages.db"),
+    (DbFormat::RpmBdb, "usr/lib/sysimage/rpm/Packages"),
+    (DbFormat::RpmBdb, "var/lib/rpm/Packages"),
+    (DbFormat::Dpkg, "var/lib/dpkg/status"),
 ];
 
 /// A package database read into memory.
@@ -59,6 +100,11 @@ pub struct Database {
     /// True when uncommitted-to-main-file transactions (a WAL) were read
     /// through a private copy.
     pub read_wal: bool,
+    /// Which file attributes this format records (dpkg: digests only), so
+    /// reports can say what could not be verified.
+    pub attributes: crate::finding::VerifyAttrs,
+    /// Other package databases that exist in the target but were not used.
+    pub also_found: Vec<(DbFormat, PathBuf)>,
 }
 
 /// A database record whose package data could not be parsed.
@@ -68,6 +114,9 @@ pub struct MalformedRecord {
     pub record: u64,
     /// Why it could not be parsed.
     pub error: rpm::header::HeaderError,
+    /// The header, when it parsed but the package in it did not (its
+    /// signatures are still checked).
+    pub header: Option<rpm::header::Header>,
 }
 
 /// One installed package.
@@ -90,6 +139,9 @@ pub struct Package {
     /// The rpm header it was read from, for the trust checks (absent for
     /// formats without headers).
     pub header: Option<rpm::header::Header>,
+    /// The database records no content digests for this package's files
+    /// (dpkg package without `md5sums`): only existence can be checked.
+    pub lacks_digests: bool,
 }
 
 impl Package {
@@ -332,31 +384,54 @@ impl OwnershipIndex {
     }
 }
 
-/// Find the database in `root`, or use `dbpath` (inside ROOT) when given.
-pub fn open(root: &Root, dbpath: Option<&Path>) -> Result<Database, Error> {
+/// Find the database in `root`, or use `dbpath` (inside ROOT: the database
+/// file or its directory) and/or `format` when given.
+pub fn open(
+    root: &Root,
+    dbpath: Option<&Path>,
+    format: Option<DbFormat>,
+) -> Result<Database, Error> {
     let candidates: Vec<(DbFormat, PathBuf)> = match dbpath {
         Some(p) => {
-            let rel = p.strip_prefix("/").unwrap_or(p);
-            let file = if rel.extension().is_some() {
-                rel.to_path_buf()
+            let rel = p.strip_prefix("/").unwrap_or(p).to_path_buf();
+            let is_dir = root
+                .lookup_follow(&rel)
+                .map(|e| e.stat.is_dir())
+                .unwrap_or(false);
+            if is_dir {
+                let formats = match format {
+                    Some(f) => vec![f],
+                    None => vec![
+                        DbFormat::RpmSqlite,
+                        DbFormat::RpmNdb,
+                        DbFormat::RpmBdb,
+                        DbFormat::Dpkg,
+                    ],
+                };
+                formats
+                    .into_iter()
+                    .map(|f| (f, rel.join(f.file_name())))
+                    .collect()
             } else {
-                rel.join("rpmdb.sqlite")
-            };
-            vec![(DbFormat::RpmSqlite, file)]
+                let f = format.unwrap_or_else(|| guess_format(&rel));
+                vec![(f, rel)]
+            }
         }
         None => CANDIDATES
             .iter()
+            .filter(|(f, _)| format.is_none_or(|want| want == *f))
             .map(|(f, p)| (*f, PathBuf::from(p)))
             .collect(),
     };
+    let mut found = Vec::new();
     for (format, rel) in &candidates {
         match root.lstat(rel) {
-            Ok(_) => {
-                return match format {
-                    DbFormat::RpmSqlite => rpm::sqlite::read(root, rel),
-                };
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Ok(_) => found.push((*format, rel.clone())),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) => {}
             Err(e) => {
                 return Err(Error::Database {
                     path: Path::new("/").join(rel),
@@ -365,12 +440,46 @@ pub fn open(root: &Root, dbpath: Option<&Path>) -> Result<Database, Error> {
             }
         }
     }
-    Err(Error::NoDatabase {
-        root: root.path().to_path_buf(),
-        looked: candidates
-            .iter()
-            .map(|(_, p)| format!("/{}", p.display()))
-            .collect::<Vec<_>>()
-            .join(", "),
-    })
+    let Some((format, rel)) = found.first().cloned() else {
+        return Err(Error::NoDatabase {
+            root: root.path().to_path_buf(),
+            looked: candidates
+                .iter()
+                .map(|(_, p)| format!("/{}", p.display()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    };
+    let mut db = match format {
+        DbFormat::RpmSqlite => rpm::sqlite::read(root, &rel),
+        DbFormat::RpmBdb => rpm::bdb::read(root, &rel),
+        DbFormat::RpmNdb => rpm::ndb::read(root, &rel),
+        DbFormat::Dpkg => dpkg::read(root, &rel),
+    }?;
+    // The same file can be listed twice (usr/lib/sysimage/rpm is often a
+    // symlink target of var/lib/rpm); report only distinct databases.
+    let used = root
+        .lookup_follow(&rel)
+        .ok()
+        .map(|e| (e.stat.dev, e.stat.ino));
+    for (f, p) in found.into_iter().skip(1) {
+        let same = root
+            .lookup_follow(&p)
+            .ok()
+            .map(|e| (e.stat.dev, e.stat.ino))
+            == used;
+        if !same {
+            db.also_found.push((f, Path::new("/").join(p)));
+        }
+    }
+    Ok(db)
+}
+
+fn guess_format(rel: &Path) -> DbFormat {
+    match rel.file_name().and_then(|n| n.to_str()) {
+        Some("Packages") => DbFormat::RpmBdb,
+        Some("Packages.db") => DbFormat::RpmNdb,
+        Some("status") => DbFormat::Dpkg,
+        _ => DbFormat::RpmSqlite,
+    }
 }

@@ -130,6 +130,15 @@ pub struct Root {
     proc_reopen: AtomicBool,
 }
 
+/// One entry of [`Root::read_dir`].
+#[derive(Clone, Debug)]
+pub struct DirEntry {
+    /// File name (raw bytes).
+    pub name: std::ffi::OsString,
+    /// Its `lstat`.
+    pub stat: FileStat,
+}
+
 /// One looked-up file: an `O_PATH` handle and its `lstat`.
 #[derive(Debug)]
 pub struct Entry {
@@ -194,6 +203,39 @@ impl Root {
         let fd = self.resolve(path, true)?;
         let stat = FileStat::from_raw(&rustix::fs::fstat(&fd)?);
         Ok(Entry { fd, stat })
+    }
+
+    /// List a directory inside the root (`path` itself is not followed if
+    /// it is a symlink: walkers cannot be led in circles or out of a tree).
+    /// Entries come with their `lstat`, sorted by name, without `.`/`..`.
+    /// An entry that vanishes between listing and `lstat` is left out.
+    pub fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+        let fd = self.resolve(path, false)?;
+        let dir = rustix::fs::openat(
+            &fd,
+            ".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        let mut out = Vec::new();
+        let mut it = rustix::fs::Dir::read_from(&dir)?;
+        while let Some(ent) = it.read() {
+            let ent = ent?;
+            let name = ent.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            match rustix::fs::statat(&dir, ent.file_name(), rustix::fs::AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(st) => out.push(DirEntry {
+                    name: OsStr::from_bytes(name).to_os_string(),
+                    stat: FileStat::from_raw(&st),
+                }),
+                Err(rustix::io::Errno::NOENT) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
     }
 
     /// `lstat` inside the root.
@@ -442,6 +484,12 @@ mod tests {
                 let data = root.read_small(Path::new(p), 1 << 20).unwrap();
                 assert_eq!(data, b"root:x:0:0::/root:/bin/sh\n");
             }
+            // Directory listing stays inside too.
+            // A symlinked directory is not followed.
+            assert!(root.read_dir(Path::new("/usr/lib/app/rootlink")).is_err());
+            let listed = root.read_dir(Path::new("/etc")).unwrap();
+            assert_eq!(listed.len(), 1);
+            assert_eq!(listed[0].name, "passwd");
             // The final component is not followed by lookup.
             let e = root.lookup(Path::new("/usr/lib/app/abs")).unwrap();
             assert!(e.stat.is_symlink());

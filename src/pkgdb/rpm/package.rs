@@ -44,6 +44,7 @@ pub fn package_from_header(header: Header, record: u64) -> Result<Package, Heade
         arch,
         files,
         header: Some(header),
+        lacks_digests: false,
     })
 }
 

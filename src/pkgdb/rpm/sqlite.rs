@@ -90,9 +90,20 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
                 rusqlite::types::ValueRef::Blob(b) => b,
                 _ => &[][..],
             };
-            match Header::parse(bytes).and_then(|h| package_from_header(h, record)) {
-                Ok(p) => packages.push(p),
-                Err(error) => malformed.push(MalformedRecord { record, error }),
+            match Header::parse(bytes) {
+                Ok(h) => match package_from_header(h.clone(), record) {
+                    Ok(p) => packages.push(p),
+                    Err(error) => malformed.push(MalformedRecord {
+                        record,
+                        error,
+                        header: Some(h),
+                    }),
+                },
+                Err(error) => malformed.push(MalformedRecord {
+                    record,
+                    error,
+                    header: None,
+                }),
             }
         }
     }
@@ -102,6 +113,8 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
         packages,
         malformed,
         read_wal,
+        attributes: crate::finding::VerifyAttrs::all(),
+        also_found: Vec::new(),
     })
 }
 

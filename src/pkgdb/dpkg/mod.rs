@@ -1,0 +1,16 @@
+//! dpkg: `var/lib/dpkg/status` and `info/*.list`, `*.md5sums`.
+//! (Being written; until then this format is reported as unsupported.)
+
+use std::path::Path;
+
+use crate::error::{DatabaseError, Error};
+use crate::pkgdb::Database;
+use crate::target::Root;
+
+/// Read every header of the dpkg status file at `rel`.
+pub fn read(_root: &Root, rel: &Path) -> Result<Database, Error> {
+    Err(Error::Database {
+        path: Path::new("/").join(rel),
+        reason: DatabaseError::UnknownFormat,
+    })
+}

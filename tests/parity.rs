@@ -364,14 +364,18 @@ fn run_groups(groups: &[Group], root: &TestRoot) -> Outcome {
     );
     assert_oracle(&rpm, &lines_to_map(&expected));
     let audit = rootaudit_json(root, &[]);
-    assert_parity(&rpm, &audit);
-    check_config_flags(&rpm, &audit);
-    check_packages(&audit, built.iter().map(|b| b.nevra.clone()).collect());
     Outcome {
         rpm,
         audit,
         nevras: built.iter().map(|b| b.nevra.clone()).collect(),
     }
+}
+
+/// rootaudit agrees with rpm: same map, config flags, known packages.
+fn check_parity(out: &Outcome) {
+    assert_parity(&out.rpm, &out.audit);
+    check_config_flags(&out.rpm, &out.audit);
+    check_packages(&out.audit, &out.nevras);
 }
 
 /// rpm's `c` mark ⇔ the finding's `config` flag.
@@ -390,7 +394,7 @@ fn check_config_flags(rpm: &RpmVa, audit: &Audit) {
 }
 
 /// Every file finding names one of the installed packages.
-fn check_packages(audit: &Audit, nevras: BTreeSet<String>) {
+fn check_packages(audit: &Audit, nevras: &BTreeSet<String>) {
     for f in audit.findings() {
         let pkg = f["package"].as_str().unwrap_or("<none>");
         assert!(
@@ -400,9 +404,10 @@ fn check_packages(audit: &Audit, nevras: BTreeSet<String>) {
     }
 }
 
-fn run_group(g: Group) -> Outcome {
+fn run_group(g: Group) {
     let root = TestRoot::new();
-    run_groups(std::slice::from_ref(&g), &root)
+    let out = run_groups(std::slice::from_ref(&g), &root);
+    check_parity(&out);
 }
 
 // ---------------------------------------------------------------------------
@@ -461,6 +466,23 @@ fn parity_all_tampers_cover_every_letter() {
         "rpm -Va never reported {uncovered:?}; parity is vacuous for them"
     );
 
+    // Text output says what the JSON says (checked before parity, so it
+    // is reported even while parity fails): one line per finding, formatted
+    // like rpm -V, followed by the package in brackets.
+    let text = rootaudit_text(&root, &[]);
+    assert_eq!(text.status, out.audit.status, "text and JSON exit status");
+    assert_eq!(
+        lines_to_map(&text.lines),
+        out.audit.map,
+        "text output and JSON disagree\n--- text:\n{}",
+        String::from_utf8_lossy(&text.stdout)
+    );
+    for p in &text.packages {
+        assert!(out.nevras.contains(p), "text line names package {p:?}");
+    }
+
+    check_parity(&out);
+
     assert_eq!(
         out.rpm.status,
         Some(1),
@@ -473,11 +495,8 @@ fn parity_all_tampers_cover_every_letter() {
         assert_parity(&out.rpm, &again);
     }
 
-    // Text output: the same lines as rpm -V (state, mark, path), each
-    // followed by the package in brackets.
-    let text = rootaudit_text(&root, &[]);
-    assert_eq!(text.status, Some(1));
-    let strip = |ls: &[VerifyLine]| {
+    // The attribute marks (c, d, g, m…) are rpm's.
+    let marks = |ls: &[VerifyLine]| {
         let mut v: Vec<_> = ls
             .iter()
             .map(|l| (l.path.clone(), l.state.clone(), l.mark))
@@ -486,15 +505,12 @@ fn parity_all_tampers_cover_every_letter() {
         v
     };
     assert_eq!(
-        strip(&text.lines),
-        strip(&out.rpm.lines),
+        marks(&text.lines),
+        marks(&out.rpm.lines),
         "text output lines differ from rpm -Va\n--- rootaudit text:\n{}\n--- rpm -Va:\n{}",
         String::from_utf8_lossy(&text.stdout),
         out.rpm.raw
     );
-    for p in &text.packages {
-        assert!(out.nevras.contains(p), "text line names package {p:?}");
-    }
 }
 
 /// A clean install: nothing from either verifier, exit status 0 from both

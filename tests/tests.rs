@@ -13,3 +13,4 @@ mod util;
 mod confinement;
 mod parity;
 mod sqlite_db;
+mod static_binary;

@@ -183,7 +183,7 @@ impl ScanBuilder {
             source,
         })?;
         let db = pkgdb::open(&root, self.dbpath.as_deref(), self.db_format)?;
-        let accounts = load_accounts(&root);
+        let (accounts, account_notes) = load_accounts(&root);
         let index = OwnershipIndex::build(&db.packages);
         let sink = self
             .progress
@@ -192,6 +192,9 @@ impl ScanBuilder {
             .unwrap_or_default();
 
         let mut findings: Vec<Finding> = Vec::new();
+        if self.checks.contains(CheckKind::Files) {
+            findings.extend(account_notes);
+        }
         for m in &db.malformed {
             let mut f = Finding::new(
                 FindingKind::HeaderMalformed,
@@ -273,10 +276,29 @@ impl ScanBuilder {
     }
 }
 
-fn load_accounts(root: &Root) -> Accounts {
-    let read = |p: &str| {
-        root.read_small(Path::new(p), ACCOUNTS_LIMIT)
-            .unwrap_or_default()
+/// The target's own users and groups. A file that cannot be read leaves
+/// only `root` resolvable; that is said in a `check-incomplete` finding
+/// rather than silently producing `U`/`G` flags nobody can explain.
+fn load_accounts(root: &Root) -> (Accounts, Vec<Finding>) {
+    let mut notes = Vec::new();
+    let mut read = |p: &str| match root.read_small(Path::new(p), ACCOUNTS_LIMIT) {
+        Ok(data) => data,
+        Err(e) => {
+            let mut f = Finding::new(
+                FindingKind::CheckIncomplete,
+                Severity::Info,
+                format!(
+                    "cannot read the target's {p} ({e}): owner and group names other than root \
+                     cannot be resolved, so U/G flags for other accounts may be spurious"
+                ),
+            )
+            .for_path(Path::new(p));
+            f.compute_id("accounts");
+            notes.push(f);
+            Vec::new()
+        }
     };
-    Accounts::parse(&read("/etc/passwd"), &read("/etc/group"))
+    let passwd = read("/etc/passwd");
+    let group = read("/etc/group");
+    (Accounts::parse(&passwd, &group), notes)
 }

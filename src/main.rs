@@ -44,6 +44,7 @@ struct ScanArgs {
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
     /// Comma-separated checks to run (available: files). Default: all.
+    /// `none` only reads the package database (timing, database checks).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     checks: Option<Vec<String>>,
     /// Package database path inside ROOT (a file, or the directory holding
@@ -98,6 +99,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         Some(names) => {
             let mut v = Vec::new();
             for n in names {
+                if n.trim() == "none" {
+                    continue;
+                }
                 match CheckKind::parse(n.trim()) {
                     Some(c) => v.push(c),
                     None => bail!(
@@ -210,11 +214,12 @@ fn draw_progress(rx: crossbeam_channel::Receiver<Progress>) {
                 packages = p;
                 total_files = f;
                 bar.set_length(bytes);
+                bar.set_message(format!("{packages} packages, 0/{total_files} files"));
             }
             Progress::FileChecked { bytes } => {
                 files += 1;
                 bar.inc(bytes);
-                if files % 256 == 0 || files == total_files {
+                if files < 256 || files % 64 == 0 || files == total_files {
                     bar.set_message(format!("{packages} packages, {files}/{total_files} files"));
                 }
             }

@@ -58,4 +58,18 @@ pub enum DatabaseError {
     /// The file is not in a format rootaudit knows.
     #[error("unknown database format")]
     UnknownFormat,
+    /// The file is larger than any real database (refused unread).
+    #[error("{size} bytes is larger than any real package database (limit {max})")]
+    TooLarge {
+        /// The file's size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The BerkeleyDB `Packages` file is unusable as a whole.
+    #[error("berkeleydb: {0}")]
+    Bdb(#[from] crate::pkgdb::rpm::bdb::BdbError),
+    /// The NDB `Packages.db` file is unusable as a whole.
+    #[error("ndb: {0}")]
+    Ndb(#[from] crate::pkgdb::rpm::ndb::NdbError),
 }

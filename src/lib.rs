@@ -13,6 +13,8 @@
 //!   and reads the target's own account databases.
 //! * [`pkgdb`] detects and reads the target's package database into
 //!   [`pkgdb::Package`]s with [`pkgdb::FileRecord`]s.
+//! * [`trust`] judges every package header with OpenPGP keys from outside
+//!   the target ([`trust::TrustStore`], [`trust::HeaderVerdict`]).
 //! * [`check`] verifies records against the files on disk, in parallel.
 //! * [`finding`] is the one [`finding::Finding`] type every output consumes.
 //! * [`scan`] wires the stages and publishes [`scan::Progress`] events.
@@ -36,5 +38,6 @@ pub mod pkgdb;
 pub mod progress;
 pub mod scan;
 pub mod target;
+pub mod trust;
 
 pub use error::Error;

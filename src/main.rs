@@ -13,6 +13,7 @@ use rootaudit::finding::Severity;
 use rootaudit::output;
 use rootaudit::pkgdb::DbFormat;
 use rootaudit::scan::{CheckSet, Progress, Report, ScanBuilder};
+use rootaudit::trust::{KeyStatus, TrustStore};
 
 /// Offline integrity auditor: verifies a Linux root against its own package
 /// database, with trust anchored outside the target.
@@ -27,6 +28,24 @@ struct Cli {
 enum Command {
     /// Audit the system mounted at ROOT (default `/`).
     Scan(ScanArgs),
+    /// Inspect the trust store (the OpenPGP keys headers are checked with).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysCommand {
+    /// List every key of the trust store: fingerprint, algorithm, user id,
+    /// expiry and status (ok, expired, revoked, unsupported, invalid).
+    List(KeysArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct KeysArgs {
+    /// Folder of trusted OpenPGP public keys (repeatable). Default: `keys/`
+    /// beside the binary, `../share/rootaudit/keys`, `/etc/rootaudit/keys`.
+    #[arg(long, value_name = "DIR")]
+    keys: Vec<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -43,7 +62,7 @@ struct ScanArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
-    /// Comma-separated checks to run (available: files). Default: all.
+    /// Comma-separated checks to run (available: headers, files, bytecode, unowned). Default: all.
     /// `none` only reads the package database (timing, database checks).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     checks: Option<Vec<String>>,
@@ -61,6 +80,24 @@ struct ScanArgs {
     /// No progress line.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Folder of trusted OpenPGP public keys, from outside the target
+    /// (repeatable). Default: `keys/` beside the binary,
+    /// `../share/rootaudit/keys`, `/etc/rootaudit/keys`.
+    #[arg(long, value_name = "DIR")]
+    keys: Vec<PathBuf>,
+    /// Rank unsigned package headers high instead of medium.
+    #[arg(long)]
+    require_signatures: bool,
+    /// List every unregistered pyc and unowned file instead of one info
+    /// summary per directory tree.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// Comma-separated trees (inside ROOT) the `unowned` check walks,
+    /// replacing the defaults; `!/PATH` excludes a subtree, a trailing `*`
+    /// matches directory names (`/lib*`). Default: /usr, /bin, /sbin,
+    /// /lib*, /boot, selected /etc subtrees, minus /usr/local.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    unowned_trees: Option<Vec<String>>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -82,14 +119,114 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => match scan(args) {
             Ok(code) => code,
-            Err(e) => {
-                if is_broken_pipe(&e) {
-                    return ExitCode::SUCCESS;
-                }
-                let _ = writeln!(io::stderr(), "rootaudit: error: {}", one_line(&e));
-                ExitCode::from(2)
-            }
+            Err(e) => fail(e),
         },
+        Command::Keys(KeysCommand::List(args)) => match keys_list(args) {
+            Ok(code) => code,
+            Err(e) => fail(e),
+        },
+    }
+}
+
+fn fail(e: anyhow::Error) -> ExitCode {
+    if is_broken_pipe(&e) {
+        return ExitCode::SUCCESS;
+    }
+    let _ = writeln!(io::stderr(), "rootaudit: error: {}", one_line(&e));
+    ExitCode::from(2)
+}
+
+/// The trust store from `--keys` folders, or the default folders.
+fn load_trust(dirs: &[PathBuf]) -> anyhow::Result<TrustStore> {
+    let dirs = if dirs.is_empty() {
+        TrustStore::default_dirs()
+    } else {
+        dirs.to_vec()
+    };
+    Ok(TrustStore::load(&dirs)?)
+}
+
+/// `rootaudit keys list`.
+fn keys_list(args: KeysArgs) -> anyhow::Result<ExitCode> {
+    let store = load_trust(&args.keys)?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if store.dirs().is_empty() {
+        writeln!(
+            out,
+            "no keys folder given (--keys) and none of the default folders exists"
+        )?;
+    }
+    for d in store.dirs() {
+        writeln!(out, "# {}", output::escape_path(d))?;
+    }
+    for k in store.keys() {
+        writeln!(
+            out,
+            "{}  {}  {}  {}  {}  {}",
+            k.fingerprint,
+            algorithm_text(&k.algorithm, k.bits),
+            status_text(k.status, k.note.as_deref()),
+            expiry_text(k.expires),
+            k.user_id
+                .as_deref()
+                .map(output::escape_bytes)
+                .unwrap_or_else(|| "(no user id)".into()),
+            output::escape_path(&k.source)
+        )?;
+        for sub in &k.subkeys {
+            writeln!(
+                out,
+                "  sub {}  {}  {}  {}{}",
+                sub.fingerprint,
+                algorithm_text(&sub.algorithm, sub.bits),
+                status_text(sub.status, sub.note.as_deref()),
+                expiry_text(sub.expires),
+                if sub.signing { "  signing" } else { "" }
+            )?;
+        }
+    }
+    for p in store.problems() {
+        writeln!(
+            out,
+            "unusable  {}: {}",
+            output::escape_path(&p.source),
+            output::escape_bytes(p.reason.to_string().as_bytes())
+        )?;
+    }
+    writeln!(
+        out,
+        "{} key{}, {} unusable file{}",
+        store.keys().len(),
+        if store.keys().len() == 1 { "" } else { "s" },
+        store.problems().len(),
+        if store.problems().len() == 1 { "" } else { "s" }
+    )?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn algorithm_text(alg: &str, bits: Option<u32>) -> String {
+    match bits {
+        Some(b) => format!("{alg} {b}"),
+        None => alg.to_string(),
+    }
+}
+
+fn status_text(status: KeyStatus, note: Option<&str>) -> String {
+    match note {
+        Some(n) => format!(
+            "{} ({})",
+            status.as_str(),
+            output::escape_bytes(n.replace('\n', " ").as_bytes())
+        ),
+        None => status.as_str().to_string(),
+    }
+}
+
+fn expiry_text(expires: Option<u32>) -> String {
+    match expires {
+        Some(t) => format!("expires {}", rootaudit::trust::check::date(t)),
+        None => "no expiry".into(),
     }
 }
 
@@ -121,7 +258,18 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(out) = &args.output {
         refuse_output_inside_root(&args.root, out)?;
     }
-    let mut builder = ScanBuilder::new(&args.root).checks(checks);
+    for dir in &args.keys {
+        refuse_keys_inside_root(&args.root, dir)?;
+    }
+    let store = load_trust(&args.keys)?;
+    let mut builder = ScanBuilder::new(&args.root)
+        .checks(checks)
+        .trust_store(store)
+        .require_signatures(args.require_signatures)
+        .verbose(args.verbose);
+    if let Some(trees) = &args.unowned_trees {
+        builder = builder.unowned_trees(rootaudit::check::unowned::UnownedTrees::parse(trees)?);
+    }
     if let Some(j) = args.jobs {
         builder = builder.jobs(j);
     }
@@ -189,6 +337,22 @@ fn refuse_output_inside_root(root: &Path, out: &Path) -> anyhow::Result<()> {
                 root.display()
             );
         }
+    }
+    Ok(())
+}
+
+/// Trust flows from outside in: refuse a `--keys` folder inside a mounted
+/// ROOT (the target would vouch for itself).
+fn refuse_keys_inside_root(root: &Path, keys: &Path) -> anyhow::Result<()> {
+    let (Ok(root), Ok(dir)) = (root.canonicalize(), keys.canonicalize()) else {
+        return Ok(()); // a missing root or folder is reported by the scan
+    };
+    if root != Path::new("/") && dir.starts_with(&root) {
+        bail!(
+            "refusing to take trusted keys from inside the audited root ({}): the target cannot \
+             vouch for itself; use keys from the rescue medium",
+            keys.display()
+        );
     }
     Ok(())
 }

@@ -29,6 +29,8 @@ pub use crate::progress::Progress;
 use crate::progress::ProgressSink;
 use crate::target::Root;
 use crate::target::accounts::Accounts;
+use crate::trust::TrustStore;
+use crate::trust::check::{self as trust_check, HeadersOptions, PackageTrust};
 
 /// Largest account file read from the target (a hostile one could be huge).
 const ACCOUNTS_LIMIT: u64 = 64 << 20;
@@ -74,6 +76,10 @@ pub struct ScanBuilder {
     jobs: Option<usize>,
     checks: CheckSet,
     progress: Option<Sender<Progress>>,
+    trust: TrustStore,
+    require_signatures: bool,
+    verbose: bool,
+    unowned_trees: crate::check::unowned::UnownedTrees,
 }
 
 /// What the database was.
@@ -123,6 +129,26 @@ pub struct Report {
     pub summary: Summary,
     /// Findings, ordered by path, then kind.
     pub findings: Vec<Finding>,
+    /// Header trust verdict of every package record (check `headers`;
+    /// empty when it did not run).
+    pub packages: Vec<PackageTrust>,
+    /// What the trust store held.
+    pub trust: TrustInfo,
+}
+
+/// What the trust store held, for the report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TrustInfo {
+    /// Certificates in the trust store.
+    pub keys: u64,
+    /// Folders they were loaded from.
+    pub dirs: Vec<String>,
+    /// Key files that gave no usable key, and certificates whose algorithm
+    /// cannot be verified (`path: reason`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+    /// `gpg-pubkey` keys in the target's own rpm database.
+    pub target_keys: u64,
 }
 
 impl Report {
@@ -142,6 +168,10 @@ impl ScanBuilder {
             jobs: None,
             checks: CheckSet::all(),
             progress: None,
+            trust: TrustStore::empty(),
+            require_signatures: false,
+            verbose: false,
+            unowned_trees: crate::check::unowned::UnownedTrees::default(),
         }
     }
 
@@ -166,6 +196,34 @@ impl ScanBuilder {
     /// Select checks.
     pub fn checks(mut self, c: CheckSet) -> ScanBuilder {
         self.checks = c;
+        self
+    }
+
+    /// Judge headers with these keys (default: none, so every signed
+    /// header is `untrusted-signer`).
+    pub fn trust_store(mut self, store: TrustStore) -> ScanBuilder {
+        self.trust = store;
+        self
+    }
+
+    /// Rank unsigned headers `high` instead of `medium`.
+    pub fn require_signatures(mut self, yes: bool) -> ScanBuilder {
+        self.require_signatures = yes;
+        self
+    }
+
+    /// List every unregistered pyc and unowned file individually instead of
+    /// one `info` summary per directory tree.
+    pub fn verbose(mut self, yes: bool) -> ScanBuilder {
+        self.verbose = yes;
+        self
+    }
+
+    /// The trees the `unowned` check walks (default
+    /// [`crate::check::unowned::DEFAULT_TREES`] minus
+    /// [`crate::check::unowned::DEFAULT_EXCLUDES`]).
+    pub fn unowned_trees(mut self, trees: crate::check::unowned::UnownedTrees) -> ScanBuilder {
+        self.unowned_trees = trees;
         self
     }
 
@@ -204,6 +262,10 @@ impl ScanBuilder {
             f.compute_id(&format!("record-{}", m.record));
             findings.push(f);
         }
+        findings.extend(db.notes.iter().cloned());
+        if self.checks.contains(CheckKind::Files) {
+            findings.extend(no_digest_findings(&db));
+        }
 
         let real_packages = db.packages.iter().filter(|p| !p.is_pubkey()).count() as u64;
         let (files, bytes) = if self.checks.contains(CheckKind::Files) {
@@ -239,15 +301,90 @@ impl ScanBuilder {
             packages: real_packages,
             ..Summary::default()
         };
+        let mut packages: Vec<PackageTrust> = Vec::new();
+        let mut trust = TrustInfo {
+            keys: self.trust.keys().len() as u64,
+            dirs: self
+                .trust
+                .dirs()
+                .iter()
+                .map(|d| crate::output::escape_path(d))
+                .collect(),
+            problems: self
+                .trust
+                .problems()
+                .iter()
+                .map(|p| format!("{}: {}", crate::output::escape_path(&p.source), p.reason))
+                .chain(
+                    self.trust
+                        .keys()
+                        .iter()
+                        .filter(|k| k.status == crate::trust::KeyStatus::Unsupported)
+                        .map(|k| {
+                            format!(
+                                "{}: key {} ({}) cannot be verified by this build",
+                                crate::output::escape_path(&k.source),
+                                k.fingerprint,
+                                k.algorithm
+                            )
+                        }),
+                )
+                .collect(),
+            target_keys: 0,
+        };
         for check in self.checks.iter() {
             sink.send(Progress::CheckStarted(check));
             match check {
+                CheckKind::Headers => {
+                    let opts = HeadersOptions {
+                        require_signatures: self.require_signatures,
+                    };
+                    let outcome = pool.install(|| trust_check::run(&db, &self.trust, opts));
+                    findings.extend(outcome.findings);
+                    packages = outcome.packages;
+                    trust.target_keys = outcome.target_keys as u64;
+                }
                 CheckKind::Files => {
                     let (f, totals) = pool.install(|| files::run(&ctx));
                     findings.extend(f);
                     summary.files_checked = totals.checked;
                     summary.bytes_hashed = totals.bytes_hashed;
                 }
+                CheckKind::Bytecode => {
+                    let opts = crate::check::bytecode::BytecodeOptions {
+                        verbose: self.verbose,
+                    };
+                    findings.extend(pool.install(|| crate::check::bytecode::run(&ctx, &opts)));
+                }
+                CheckKind::Unowned => {
+                    let opts = crate::check::unowned::UnownedOptions {
+                        trees: self.unowned_trees.clone(),
+                        verbose: self.verbose,
+                    };
+                    findings.extend(pool.install(|| crate::check::unowned::run(&ctx, &opts)));
+                }
+            }
+        }
+        // A file finding of a package whose own header is not trusted says
+        // so: the record it was compared with may itself be forged.
+        let verdicts: std::collections::HashMap<&str, crate::trust::HeaderVerdict> = packages
+            .iter()
+            .filter_map(|p| p.nevra.as_deref().map(|n| (n, p.verdict)))
+            .collect();
+        for f in findings.iter_mut().filter(|f| {
+            matches!(
+                f.kind,
+                FindingKind::FileChanged | FindingKind::FileMissing | FindingKind::FileUnreadable
+            )
+        }) {
+            let key = f
+                .package
+                .as_deref()
+                .map(|p| crate::output::escape_bytes(p.as_bytes()));
+            if let Some(v) = key.and_then(|p| verdicts.get(p.as_str()).copied())
+                && v != crate::trust::HeaderVerdict::Trusted
+            {
+                f.header = Some(v.as_str().to_string());
             }
         }
         findings.sort_by(|a, b| (&a.path, a.kind, &a.package).cmp(&(&b.path, b.kind, &b.package)));
@@ -272,8 +409,35 @@ impl ScanBuilder {
             checks: self.checks.clone(),
             summary,
             findings,
+            packages,
+            trust,
         })
     }
+}
+
+/// One `package-no-digests` finding (low) per package whose database
+/// records no content digests (a dpkg package without `md5sums`, as
+/// `debsums` warns): its files are only checked for existence.
+fn no_digest_findings(db: &pkgdb::Database) -> Vec<Finding> {
+    db.packages
+        .iter()
+        .filter(|p| p.lacks_digests)
+        .map(|p| {
+            let mut f = Finding::new(
+                FindingKind::PackageNoDigests,
+                Severity::Low,
+                format!(
+                    "the package records no content digests (no md5sums): its {} file(s) are \
+                     only checked for existence",
+                    p.files.len()
+                ),
+            );
+            f.package = Some(p.nevra());
+            f.count = Some(p.files.len() as u64);
+            f.compute_id(&p.key());
+            f
+        })
+        .collect()
 }
 
 /// The target's own users and groups. A file that cannot be read leaves

@@ -10,7 +10,12 @@
 #[macro_use]
 mod util;
 
+mod bench_smoke;
+mod bytecode;
 mod confinement;
+mod dpkg;
+mod otherdb;
 mod parity;
 mod sqlite_db;
 mod static_binary;
+mod trust;

@@ -9,6 +9,7 @@
 //! a guess; owner and group names resolve through the target's own
 //! `etc/passwd` and `etc/group`.
 
+use std::fs::File;
 use std::io;
 use std::path::Path;
 
@@ -66,38 +67,47 @@ pub fn run(ctx: &ScanContext<'_>) -> (Vec<Finding>, FileTotals) {
         root: ctx.root,
         accounts: ctx.accounts,
     };
-    let results: Vec<(Option<Finding>, u64, bool)> = work
-        .par_iter()
+    // Each worker folds into its own findings and totals (no per-file
+    // result is kept: memory stays proportional to the findings).
+    work.par_iter()
         .with_max_len(64)
-        .map(|&(pi, fi)| {
-            let pkg = &packages[pi as usize];
-            let rec = &pkg.files[fi as usize];
-            let shared = ctx.index.owner_count(&rec.path) > 1;
-            let out = check.verify(rec, shared);
-            let finding = out.finding.map(|mut f| {
-                f.package = Some(pkg.nevra());
-                f.compute_id(&pkg.key());
-                f
-            });
-            if ctx.progress.is_active() {
-                ctx.progress.send(Progress::FileChecked {
-                    bytes: out.bytes_hashed,
+        .fold(
+            || (Vec::new(), FileTotals::default()),
+            |(mut findings, mut totals), &(pi, fi)| {
+                let pkg = &packages[pi as usize];
+                let rec = &pkg.files[fi as usize];
+                let shared = ctx.index.owner_count(&rec.path) > 1;
+                let out = check.verify(rec, shared);
+                let finding = out.finding.map(|mut f| {
+                    f.package = Some(pkg.nevra());
+                    f.compute_id(&pkg.key());
+                    f
                 });
-                if let Some(f) = &finding {
-                    ctx.progress.send(Progress::Finding(Box::new(f.clone())));
+                if ctx.progress.is_active() {
+                    ctx.progress.send(Progress::FileChecked {
+                        bytes: out.bytes_hashed,
+                    });
+                    if let Some(f) = &finding {
+                        ctx.progress.send(Progress::Finding(Box::new(f.clone())));
+                    }
                 }
-            }
-            (finding, out.bytes_hashed, out.checked)
-        })
-        .collect();
-    let mut totals = FileTotals::default();
-    let mut findings = Vec::new();
-    for (f, bytes, checked) in results {
-        totals.bytes_hashed += bytes;
-        totals.checked += u64::from(checked);
-        findings.extend(f);
-    }
-    (findings, totals)
+                totals.bytes_hashed += out.bytes_hashed;
+                totals.checked += u64::from(out.checked);
+                findings.extend(finding);
+                (findings, totals)
+            },
+        )
+        .reduce(
+            || (Vec::new(), FileTotals::default()),
+            |(mut a, ta), (b, tb)| {
+                a.extend(b);
+                let totals = FileTotals {
+                    checked: ta.checked + tb.checked,
+                    bytes_hashed: ta.bytes_hashed + tb.bytes_hashed,
+                };
+                (a, totals)
+            },
+        )
 }
 
 const POSIX_ACL_ACCESS: &str = "system.posix_acl_access";
@@ -122,7 +132,17 @@ impl FileCheck<'_> {
             ..FileOutcome::default()
         };
         let path = rec.path.as_path();
-        let entry = match self.root.lookup(path) {
+        // dpkg records no file types (`mode` 0, "type unknown"): a digest
+        // there is of a regular file, so like debsums the file is read
+        // through a final symlink (resolved inside ROOT), and anything else
+        // at the end is a digest that cannot be computed (`?`).
+        let type_unknown = rec.mode & S_IFMT == 0 && flags.contains(VerifyAttrs::DIGEST);
+        let found = if type_unknown {
+            self.root.lookup_follow(path)
+        } else {
+            self.root.lookup(path)
+        };
+        let entry = match found {
             Ok(e) => e,
             Err(err) => {
                 out.finding = self.lookup_failed(rec, &err);
@@ -150,6 +170,7 @@ impl FileCheck<'_> {
         // `rpmfilesVerify`): content only for regular files, the link target
         // only for symlinks, permissions for everything but symlinks.
         match st.file_type() {
+            _ if type_unknown => {}
             S_IFDIR | target::S_IFIFO | S_IFCHR | S_IFBLK => {
                 flags -= VerifyAttrs::DIGEST
                     | VerifyAttrs::SIZE
@@ -177,9 +198,12 @@ impl FileCheck<'_> {
         let mut actual = FileAttrs::default();
         let mut size = st.size;
         let mut read_error: Option<io::Error> = None;
+        // The regular file, once opened for its digest, also answers the
+        // xattr questions below (ACL, capabilities).
+        let mut opened: Option<File> = None;
 
         if flags.contains(VerifyAttrs::DIGEST) {
-            match self.digest(&entry, path, rec) {
+            match self.digest(&entry, path, rec, &mut opened) {
                 DigestResult::Match(n) => {
                     size = n;
                     out.bytes_hashed = n;
@@ -193,7 +217,11 @@ impl FileCheck<'_> {
                         rec.digest_algo.name(),
                         hex::encode(&rec.digest)
                     ));
-                    actual.digest = Some(format!("{}:{}", rec.digest_algo.name(), hex::encode(d)));
+                    actual.digest = Some(format!(
+                        "{}:{}",
+                        rec.digest_algo.name(),
+                        hex::encode(d.as_bytes())
+                    ));
                 }
                 DigestResult::NoRecordedDigest => {
                     v.failed |= VerifyAttrs::DIGEST;
@@ -214,6 +242,7 @@ impl FileCheck<'_> {
                 }
             }
         }
+        let mut xattrs = target::Xattrs::new(&entry, opened.as_ref());
 
         if flags.contains(VerifyAttrs::LINKTO) {
             match entry.read_link() {
@@ -244,7 +273,7 @@ impl FileCheck<'_> {
                 want &= !S_IFMT;
                 got &= !S_IFMT;
             }
-            let acl = self.has_extended_acl(&entry);
+            let acl = self.has_extended_acl(&entry, &mut xattrs);
             if want != got || acl {
                 v.failed |= VerifyAttrs::MODE;
                 expected.mode = Some(format!("{:o}", expected_mode & 0xffff));
@@ -270,7 +299,7 @@ impl FileCheck<'_> {
         }
 
         if flags.contains(VerifyAttrs::CAPS) {
-            match self.caps_differ(&entry, rec) {
+            match self.caps_differ(&mut xattrs, rec) {
                 Ok(None) => {}
                 Ok(Some(found)) => {
                     v.failed |= VerifyAttrs::CAPS;
@@ -371,7 +400,14 @@ impl FileCheck<'_> {
         Some(f.for_file(rec))
     }
 
-    fn digest(&self, entry: &target::Entry, path: &Path, rec: &FileRecord) -> DigestResult {
+    /// Hash the file; the opened file is left in `opened` for later checks.
+    fn digest(
+        &self,
+        entry: &target::Entry,
+        path: &Path,
+        rec: &FileRecord,
+        opened: &mut Option<File>,
+    ) -> DigestResult {
         if rec.digest.is_empty() {
             return DigestResult::NoRecordedDigest;
         }
@@ -381,12 +417,12 @@ impl FileCheck<'_> {
             // a regular file, and says it could not check.
             return DigestResult::Unknown(Unknowable::NotRegular);
         }
-        let mut file = match self.root.open_regular(entry, path) {
-            Ok(f) => f,
+        let file = match self.root.open_regular(entry, path) {
+            Ok(f) => opened.insert(f),
             Err(e) => return DigestResult::Unknown(Unknowable::Io(e)),
         };
-        match super::hash::digest_file(&mut file, rec.digest_algo) {
-            Ok(Some((d, n))) if d == rec.digest => DigestResult::Match(n),
+        match super::hash::digest_file(file, rec.digest_algo, Some(entry.stat.size)) {
+            Ok(Some((d, n))) if d.as_bytes() == rec.digest => DigestResult::Match(n),
             Ok(Some((d, n))) => DigestResult::Differs(d, n),
             Ok(None) => DigestResult::Unknown(Unknowable::Algorithm),
             Err(e) => DigestResult::Unknown(Unknowable::Io(e)),
@@ -396,8 +432,12 @@ impl FileCheck<'_> {
     /// `Ok(None)` equal, `Ok(Some(text))` differ (with the on-disk set as
     /// text), `Err` could not read the attribute. Equality is rpm 4.18's
     /// ([`caps::rpm_caps_match`]): a missing side counts as a difference.
-    fn caps_differ(&self, entry: &target::Entry, rec: &FileRecord) -> Result<Option<String>, ()> {
-        let xattr = entry.xattr(SECURITY_CAPABILITY).map_err(|_| ())?;
+    fn caps_differ(
+        &self,
+        xattrs: &mut target::Xattrs<'_>,
+        rec: &FileRecord,
+    ) -> Result<Option<String>, ()> {
+        let xattr = xattrs.get(SECURITY_CAPABILITY).map_err(|_| ())?;
         if caps::rpm_caps_match(&rec.caps, xattr.as_deref()) {
             return Ok(None);
         }
@@ -410,11 +450,11 @@ impl FileCheck<'_> {
 
     /// A POSIX ACL with named users/groups or a mask (libacl's
     /// `acl_equiv_mode() == 1`), which rpm reports as a mode change.
-    fn has_extended_acl(&self, entry: &target::Entry) -> bool {
+    fn has_extended_acl(&self, entry: &target::Entry, xattrs: &mut target::Xattrs<'_>) -> bool {
         if entry.stat.is_symlink() {
             return false;
         }
-        match entry.xattr(POSIX_ACL_ACCESS) {
+        match xattrs.get(POSIX_ACL_ACCESS) {
             Ok(Some(x)) => acl_is_extended(&x),
             _ => false,
         }
@@ -423,7 +463,7 @@ impl FileCheck<'_> {
 
 enum DigestResult {
     Match(u64),
-    Differs(Vec<u8>, u64),
+    Differs(super::hash::FileDigest, u64),
     NoRecordedDigest,
     Unknown(Unknowable),
 }
@@ -454,7 +494,9 @@ fn acl_is_extended(x: &[u8]) -> bool {
 /// Severity of a `file-changed` finding (documented in
 /// `docs/report-format.md`).
 fn changed_severity(rec: &FileRecord, v: &Verify, st: &FileStat) -> Severity {
-    let gained_special = (st.mode & !rec.mode & 0o6000) != 0 && st.is_regular();
+    // A record without a type (dpkg) has no recorded permissions either.
+    let known = rec.mode & S_IFMT != 0;
+    let gained_special = known && (st.mode & !rec.mode & 0o6000) != 0 && st.is_regular();
     if gained_special {
         return Severity::Critical;
     }
@@ -462,7 +504,7 @@ fn changed_severity(rec: &FileRecord, v: &Verify, st: &FileStat) -> Severity {
         return Severity::Low;
     }
     let f = v.failed;
-    let type_changed = (st.mode & S_IFMT) != (rec.mode & S_IFMT);
+    let type_changed = known && (st.mode & S_IFMT) != (rec.mode & S_IFMT);
     if f.intersects(
         VerifyAttrs::DIGEST
             | VerifyAttrs::SIZE
@@ -473,7 +515,7 @@ fn changed_severity(rec: &FileRecord, v: &Verify, st: &FileStat) -> Severity {
     {
         return Severity::High;
     }
-    let world_writable_gained = (st.mode & !rec.mode & 0o002) != 0;
+    let world_writable_gained = known && (st.mode & !rec.mode & 0o002) != 0;
     if world_writable_gained {
         return Severity::High;
     }
@@ -527,7 +569,11 @@ fn describe(v: &Verify, rec: &FileRecord, st: &FileStat) -> String {
     if f.contains(VerifyAttrs::CAPS) {
         parts.push("capabilities differ");
     }
-    let gained = st.mode & !rec.mode & 0o6000;
+    let gained = if rec.mode & S_IFMT != 0 {
+        st.mode & !rec.mode & 0o6000
+    } else {
+        0
+    };
     let mut s = parts.join(", ");
     if gained & 0o4000 != 0 && st.is_regular() {
         s.push_str("; setuid bit gained");

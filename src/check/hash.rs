@@ -51,26 +51,68 @@ impl Hasher {
         }
     }
 
-    fn finish(self) -> Vec<u8> {
+    fn finish(self) -> FileDigest {
         match self {
-            Hasher::Md5(h) => h.finalize().to_vec(),
-            Hasher::Sha1(h) => h.finalize().to_vec(),
-            Hasher::Sha224(h) => h.finalize().to_vec(),
-            Hasher::Sha256(h) => h.finalize().to_vec(),
-            Hasher::Sha384(h) => h.finalize().to_vec(),
-            Hasher::Sha512(h) => h.finalize().to_vec(),
+            Hasher::Md5(h) => FileDigest::new(&h.finalize()),
+            Hasher::Sha1(h) => FileDigest::new(&h.finalize()),
+            Hasher::Sha224(h) => FileDigest::new(&h.finalize()),
+            Hasher::Sha256(h) => FileDigest::new(&h.finalize()),
+            Hasher::Sha384(h) => FileDigest::new(&h.finalize()),
+            Hasher::Sha512(h) => FileDigest::new(&h.finalize()),
         }
+    }
+}
+
+/// A computed digest, kept inline (at most 64 bytes, SHA-512): verifying a
+/// file allocates nothing for it.
+#[derive(Clone, Copy)]
+pub struct FileDigest {
+    bytes: [u8; 64],
+    len: u8,
+}
+
+impl FileDigest {
+    fn new(d: &[u8]) -> FileDigest {
+        let mut bytes = [0u8; 64];
+        bytes[..d.len()].copy_from_slice(d);
+        FileDigest {
+            bytes,
+            len: d.len() as u8,
+        }
+    }
+
+    /// The digest bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl std::fmt::Debug for FileDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.as_bytes()))
     }
 }
 
 /// Digest `file` from its current offset to the end. Returns the digest and
 /// the number of bytes read, or `None` for an algorithm rootaudit cannot
 /// compute.
-pub fn digest_file(file: &mut File, algo: DigestAlgo) -> io::Result<Option<(Vec<u8>, u64)>> {
+///
+/// `size_hint` is the size `fstat` reported: a file that fits in one read
+/// costs one `read` (a short read that reaches the expected size is the end
+/// of a regular file), and only files bigger than one read get
+/// `posix_fadvise(SEQUENTIAL)`. Without a hint, or when the file turns out
+/// longer, it is read until `read` returns 0.
+pub fn digest_file(
+    file: &mut File,
+    algo: DigestAlgo,
+    size_hint: Option<u64>,
+) -> io::Result<Option<(FileDigest, u64)>> {
     let Some(mut hasher) = Hasher::new(algo) else {
         return Ok(None);
     };
-    let _ = rustix::fs::fadvise(&*file, 0, None, rustix::fs::Advice::Sequential);
+    if size_hint.is_none_or(|s| s > CHUNK as u64) {
+        let _ = rustix::fs::fadvise(&*file, 0, None, rustix::fs::Advice::Sequential);
+    }
     let mut total = 0u64;
     BUF.with(|buf| -> io::Result<()> {
         let mut buf = buf.borrow_mut();
@@ -83,6 +125,9 @@ pub fn digest_file(file: &mut File, algo: DigestAlgo) -> io::Result<Option<(Vec<
             };
             hasher.update(&buf[..n]);
             total += n as u64;
+            if n < buf.len() && size_hint == Some(total) {
+                return Ok(());
+            }
         }
     })?;
     Ok(Some((hasher.finish(), total)))
@@ -107,15 +152,45 @@ mod tests {
         ];
         for (algo, want) in cases {
             use std::io::Seek;
-            f.rewind().unwrap();
-            let (d, n) = digest_file(&mut f, algo).unwrap().unwrap();
-            assert_eq!(hex::encode(d), want);
-            assert_eq!(n, 3);
+            for hint in [None, Some(3), Some(2), Some(4)] {
+                f.rewind().unwrap();
+                let (d, n) = digest_file(&mut f, algo, hint).unwrap().unwrap();
+                assert_eq!(hex::encode(d.as_bytes()), want);
+                assert_eq!(n, 3);
+            }
         }
         assert!(
-            digest_file(&mut f, DigestAlgo::Unknown(99))
+            digest_file(&mut f, DigestAlgo::Unknown(99), None)
                 .unwrap()
                 .is_none()
         );
+    }
+
+    /// Files around the read size: the size hint only saves the final
+    /// `read`, it never changes what is hashed.
+    #[test]
+    fn size_hint_never_changes_the_digest() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 17] {
+            let data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            let mut f = tempfile::tempfile().unwrap();
+            f.write_all(&data).unwrap();
+            let want = hex::encode(Sha256::digest(&data));
+            for hint in [None, Some(len as u64), Some(len as u64 / 2), Some(len as u64 + 9)] {
+                use std::io::Seek;
+                f.rewind().unwrap();
+                let (d, n) = digest_file(&mut f, DigestAlgo::Sha256, hint)
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(hex::encode(d.as_bytes()), want, "len {len} hint {hint:?}");
+                assert_eq!(n, len as u64);
+            }
+        }
     }
 }

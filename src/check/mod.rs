@@ -2,13 +2,23 @@
 //! and look for what no package accounts for.
 //!
 //! * [`files`] — per-file verification with `rpm -V` semantics.
+//! * `headers` — header trust verdicts; it lives in [`crate::trust::check`]
+//!   because it needs the trust store rather than the files.
+//! * [`bytecode`] — Python bytecode no package accounts for, and startup
+//!   hooks (`.pth`, `sitecustomize`, `ld.so.preload`).
+//! * [`unowned`] — files in package-managed trees that no package owns.
+//! * [`walk`] — the bounded, confined walker and alias-aware ownership test
+//!   those two share.
 //!
 //! Each check is a function of a [`ScanContext`] that returns
 //! [`crate::finding::Finding`]s; checks never print. A new check is a new
 //! submodule, a [`CheckKind`] variant, and one call in [`crate::scan`].
 
+pub mod bytecode;
 pub mod files;
 pub mod hash;
+pub mod unowned;
+pub mod walk;
 
 use std::fmt;
 
@@ -21,18 +31,34 @@ use crate::target::accounts::Accounts;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CheckKind {
+    /// Judge every package header's digests and signatures with keys from
+    /// outside the target ([`crate::trust::check`]); runs first.
+    Headers,
     /// Verify every registered file (`rpm -V`).
     Files,
+    /// Python bytecode and startup hooks no package accounts for
+    /// ([`bytecode`]).
+    Bytecode,
+    /// Files in package-managed trees that no package owns ([`unowned`]).
+    Unowned,
 }
 
 impl CheckKind {
     /// Every check this build provides, in run order.
-    pub const ALL: &'static [CheckKind] = &[CheckKind::Files];
+    pub const ALL: &'static [CheckKind] = &[
+        CheckKind::Headers,
+        CheckKind::Files,
+        CheckKind::Bytecode,
+        CheckKind::Unowned,
+    ];
 
     /// The name used by `--checks`.
     pub fn as_str(self) -> &'static str {
         match self {
+            CheckKind::Headers => "headers",
             CheckKind::Files => "files",
+            CheckKind::Bytecode => "bytecode",
+            CheckKind::Unowned => "unowned",
         }
     }
 

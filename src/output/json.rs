@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::finding::Finding;
-use crate::scan::{DatabaseInfo, Report, Summary};
+use crate::scan::{DatabaseInfo, Report, Summary, TrustInfo};
+use crate::trust::check::PackageTrust;
 
 /// The schema version written in every report.
 pub const SCHEMA: u32 = 1;
@@ -24,7 +25,11 @@ struct JsonReport<'a> {
     checks: Vec<&'static str>,
     database: &'a DatabaseInfo,
     summary: &'a Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trust: Option<&'a TrustInfo>,
     findings: &'a [Finding],
+    #[serde(skip_serializing_if = "<[PackageTrust]>::is_empty")]
+    packages: &'a [PackageTrust],
 }
 
 /// Write `report` as one pretty-printed JSON document.
@@ -39,7 +44,12 @@ pub fn write(report: &Report, mut out: impl Write) -> io::Result<()> {
         checks: report.checks.iter().map(|c| c.as_str()).collect(),
         database: &report.database,
         summary: &report.summary,
+        trust: report
+            .checks
+            .contains(crate::check::CheckKind::Headers)
+            .then_some(&report.trust),
         findings: &report.findings,
+        packages: &report.packages,
     };
     serde_json::to_writer_pretty(&mut out, &doc)?;
     out.write_all(b"\n")

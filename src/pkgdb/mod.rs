@@ -83,6 +83,8 @@ pub const CANDIDATES: &[(DbFormat, &str)] = &[
     (DbFormat::RpmBdb, "usr/lib/sysimage/rpm/Packages"),
     (DbFormat::RpmBdb, "var/lib/rpm/Packages"),
     (DbFormat::Dpkg, "var/lib/dpkg/status"),
+    // Distroless images: one stanza file per package, no `status`.
+    (DbFormat::Dpkg, "var/lib/dpkg/status.d"),
 ];
 
 /// A package database read into memory.
@@ -105,6 +107,11 @@ pub struct Database {
     pub attributes: crate::finding::VerifyAttrs,
     /// Other package databases that exist in the target but were not used.
     pub also_found: Vec<(DbFormat, PathBuf)>,
+    /// Findings about the database itself made while reading it, for
+    /// problems that are not a whole [`MalformedRecord`] (dpkg: an
+    /// unparseable status stanza, an unreadable file list, a garbled
+    /// `md5sums` line). The scan reports them as they are.
+    pub notes: Vec<crate::finding::Finding>,
 }
 
 /// A database record whose package data could not be parsed.
@@ -155,8 +162,11 @@ impl Package {
             s.push_str(&format!("{e}:"));
         }
         s.push_str(&self.version);
-        s.push('-');
-        s.push_str(&self.release);
+        // rpm always has a release; a native Debian package has none.
+        if !self.release.is_empty() {
+            s.push('-');
+            s.push_str(&self.release);
+        }
         if let Some(a) = &self.arch {
             s.push('.');
             s.push_str(a);
@@ -468,7 +478,9 @@ pub fn open(
             .ok()
             .map(|e| (e.stat.dev, e.stat.ino))
             == used;
-        if !same {
+        // dpkg reads `status.d` beside `status` as part of one database.
+        let same_dpkg = f == DbFormat::Dpkg && format == DbFormat::Dpkg;
+        if !same && !same_dpkg {
             db.also_found.push((f, Path::new("/").join(p)));
         }
     }

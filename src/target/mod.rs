@@ -128,6 +128,9 @@ pub struct Root {
     resolver: Resolver,
     /// Cleared the first time `/proc/self/fd` reopening fails.
     proc_reopen: AtomicBool,
+    /// `/proc/self/fd` (an `O_PATH` directory), opened once: a reopen is
+    /// then a one-component `openat` instead of a four-component walk.
+    proc_fd_dir: Option<OwnedFd>,
 }
 
 /// One entry of [`Root::read_dir`].
@@ -165,11 +168,18 @@ impl Root {
             Ok(_) => Resolver::Openat2,
             Err(_) => Resolver::Walk,
         };
+        let proc_fd_dir = rustix::fs::open(
+            "/proc/self/fd",
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ok();
         Ok(Root {
             dir,
             path: path.to_path_buf(),
             resolver,
             proc_reopen: AtomicBool::new(true),
+            proc_fd_dir,
         })
     }
 
@@ -278,8 +288,20 @@ impl Root {
         }
         let flags = OFlags::RDONLY | OFlags::NOCTTY | OFlags::CLOEXEC | OFlags::NONBLOCK;
         if self.proc_reopen.load(Ordering::Relaxed) {
-            let proc = format!("/proc/self/fd/{}", entry.fd.as_raw_fd());
-            match open_noatime(|f| rustix::fs::open(proc.as_str(), f, Mode::empty()), flags) {
+            let reopened = match &self.proc_fd_dir {
+                Some(dir) => {
+                    let name = FdName::new(entry.fd.as_raw_fd());
+                    open_noatime(
+                        |f| rustix::fs::openat(dir, name.as_str(), f, Mode::empty()),
+                        flags,
+                    )
+                }
+                None => {
+                    let proc = format!("/proc/self/fd/{}", entry.fd.as_raw_fd());
+                    open_noatime(|f| rustix::fs::open(proc.as_str(), f, Mode::empty()), flags)
+                }
+            };
+            match reopened {
                 Ok(fd) => return Ok(File::from(fd)),
                 Err(e) if e == rustix::io::Errno::NOENT || e == rustix::io::Errno::NOTDIR => {
                     // /proc is not mounted: use the re-resolve path from now on.
@@ -400,6 +422,96 @@ impl Entry {
     /// The descriptor (an `O_PATH` handle).
     pub fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.fd.as_fd()
+    }
+}
+
+/// The extended attributes of one [`Entry`], read as cheaply as the entry
+/// allows. With the regular file already open (it was just hashed), one
+/// `flistxattr` says which names exist, so the common file without extended
+/// attributes costs one syscall however many names are asked for, and a
+/// present one is read with `fgetxattr`. Without an open file each name is
+/// read by path through `/proc/self/fd` ([`Entry::xattr`]). Both address the
+/// very inode that was looked up.
+pub struct Xattrs<'a> {
+    entry: &'a Entry,
+    file: Option<&'a File>,
+    listed: Listed,
+}
+
+enum Listed {
+    NotYet,
+    /// The `flistxattr` answer: NUL-terminated names.
+    Names(Vec<u8>),
+    /// Listing failed (e.g. more names than the buffer): ask per name.
+    Unknown,
+}
+
+/// Largest attribute value or name list read (rpm's values are tiny: a
+/// capability set is 20-24 bytes, an ACL 4 + 8 bytes per entry).
+const XATTR_BUF: usize = 4096;
+
+impl<'a> Xattrs<'a> {
+    /// Attributes of `entry`; `file` is the same inode opened by
+    /// [`Root::open_regular`], when it is.
+    pub fn new(entry: &'a Entry, file: Option<&'a File>) -> Xattrs<'a> {
+        Xattrs {
+            entry,
+            file,
+            listed: Listed::NotYet,
+        }
+    }
+
+    /// The value of attribute `name` (`None` when absent or unsupported).
+    pub fn get(&mut self, name: &str) -> io::Result<Option<Vec<u8>>> {
+        let Some(file) = self.file else {
+            return self.entry.xattr(name);
+        };
+        if let Listed::NotYet = self.listed {
+            let mut buf = [0u8; XATTR_BUF];
+            self.listed = match rustix::fs::flistxattr(file, &mut buf[..]) {
+                Ok(n) => Listed::Names(buf[..n].to_vec()),
+                Err(rustix::io::Errno::NOTSUP) => Listed::Names(Vec::new()),
+                Err(_) => Listed::Unknown,
+            };
+        }
+        if let Listed::Names(names) = &self.listed
+            && !names.split(|&b| b == 0).any(|n| n == name.as_bytes())
+        {
+            return Ok(None);
+        }
+        let mut buf = [0u8; XATTR_BUF];
+        match rustix::fs::fgetxattr(file, name, &mut buf[..]) {
+            Ok(n) => Ok(Some(buf[..n].to_vec())),
+            Err(e) if e == rustix::io::Errno::NODATA || e == rustix::io::Errno::NOTSUP => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A descriptor number as a path component, formatted without allocating.
+struct FdName {
+    buf: [u8; 12],
+    start: usize,
+}
+
+impl FdName {
+    fn new(fd: std::os::fd::RawFd) -> FdName {
+        let mut buf = [0u8; 12];
+        let mut start = buf.len();
+        let mut v = fd.unsigned_abs();
+        loop {
+            start -= 1;
+            buf[start] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        FdName { buf, start }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("")
     }
 }
 

@@ -1,16 +1,787 @@
-//! dpkg: `var/lib/dpkg/status` and `info/*.list`, `*.md5sums`.
-//! (Being written; until then this format is reported as unsupported.)
+//! dpkg (package database stage): Debian's and Ubuntu's `var/lib/dpkg`,
+//! read without writing into the common [`Database`] shape.
+//!
+//! What is read, all through the confined [`Root`]:
+//!
+//! * `status` ([`status`]), and distroless `status.d/*` stanza files: one
+//!   [`Package`] per package whose files are unpacked (`unpacked`,
+//!   `half-configured`, `triggers-*`, `installed`; a `status.d` stanza has
+//!   no `Status:` and counts as installed).
+//! * `info/NAME[:ARCH].list` ([`info`]): the paths the package owns. Each
+//!   becomes a record; without a digest it is checked for existence only.
+//! * `info/NAME[:ARCH].md5sums` (or `status.d/NAME.md5sums`): MD5 of the
+//!   package's regular files except conffiles, verified like `debsums`.
+//! * the `Conffiles:` field: MD5 of each conffile as installed
+//!   ([`FileFlags::CONFIG`]).
+//! * `diversions` ([`diversions`]): another package's file diverted away
+//!   from its path is verified where it was diverted to.
+//! * `alternatives/*` ([`alternatives`]): the update-alternatives symlinks,
+//!   registered to the package providing the selected choice.
+//! * `etc/dpkg/dpkg.cfg.d/*`, `etc/dpkg/dpkg.cfg` ([`filters`]): files
+//!   excluded by `path-exclude` may be missing.
+//!
+//! dpkg records no file type, mode, owner, size or mtime: records have
+//! `mode` 0 ("type unknown") and only the digest (and, for alternatives
+//! symlinks, the link target) is compared. Problems with the database
+//! itself (an unparseable stanza, an unreadable list, garbled lines) become
+//! [`Database::notes`]; nothing is dropped silently.
+//!
+//! ```no_run
+//! use rootaudit::pkgdb::dpkg;
+//! use rootaudit::target::Root;
+//! let root = Root::open("/".as_ref())?;
+//! let db = dpkg::read(&root, "var/lib/dpkg/status".as_ref())?;
+//! println!("{} packages", db.packages.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-use std::path::Path;
+pub mod alternatives;
+pub mod diversions;
+pub mod filters;
+pub mod info;
+pub mod status;
 
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use self::diversions::Diversions;
+use self::filters::PathFilters;
+use self::status::{ConffileDigest, PackageState, StatusEntry};
 use crate::error::{DatabaseError, Error};
-use crate::pkgdb::Database;
-use crate::target::Root;
+use crate::finding::{Finding, FindingKind, Severity, VerifyAttrs};
+use crate::output::{escape_bytes, escape_path};
+use crate::pkgdb::{Database, DbFormat, DigestAlgo, FileFlags, FileRecord, FileState, Package};
+use crate::target::{Root, S_IFLNK};
 
-/// Read every header of the dpkg status file at `rel`.
-pub fn read(_root: &Root, rel: &Path) -> Result<Database, Error> {
-    Err(Error::Database {
-        path: Path::new("/").join(rel),
-        reason: DatabaseError::UnknownFormat,
+/// Largest status file read (a big desktop's is a few MiB).
+const STATUS_LIMIT: u64 = 1 << 30;
+/// Largest `.list`, `.md5sums`, diversions or `status.d` file read.
+const INFO_LIMIT: u64 = 256 << 20;
+/// Largest alternatives file read.
+const ALTERNATIVES_LIMIT: u64 = 16 << 20;
+
+/// Read the dpkg database whose status file is `rel` (normally
+/// `var/lib/dpkg/status`; or a distroless `var/lib/dpkg/status.d`
+/// directory). The admin directory is `rel`'s parent.
+pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
+    let abs = Path::new("/").join(rel);
+    let db_err = |reason: DatabaseError| Error::Database {
+        path: abs.clone(),
+        reason,
+    };
+    let entry = root.lookup_follow(rel).map_err(|e| db_err(e.into()))?;
+    let admindir = rel.parent().unwrap_or(Path::new("")).to_path_buf();
+    let mut r = Reader {
+        root,
+        admindir,
+        notes: Vec::new(),
+        malformed: 0,
+    };
+    let mut stanzas = Vec::new();
+    if entry.stat.is_dir() {
+        r.read_status_d(rel, &mut stanzas)
+            .map_err(|e| db_err(e.into()))?;
+    } else if entry.stat.is_regular() {
+        let data = root
+            .read_small(rel, STATUS_LIMIT)
+            .map_err(|e| db_err(e.into()))?;
+        r.add_stanzas(&data, None, &mut stanzas);
+        let status_d = r.admindir.join("status.d");
+        match root.lookup_follow(&status_d) {
+            Ok(e) if e.stat.is_dir() => {
+                if let Err(e) = r.read_status_d(&status_d, &mut stanzas) {
+                    r.note_unreadable(&status_d, &e);
+                }
+            }
+            _ => {}
+        }
+    } else {
+        return Err(db_err(DatabaseError::NotRegular));
+    }
+    if r.malformed > 0 && stanzas.is_empty() {
+        // Nothing parsed at all: this is not a dpkg status file.
+        return Err(db_err(DatabaseError::UnknownFormat));
+    }
+
+    let diversions = r.read_diversions();
+    let filters = r.read_filters();
+    let mut half_installed = Vec::new();
+    let mut config_files = 0u64;
+    let mut built = Vec::new();
+    for s in &stanzas {
+        match s.entry.state {
+            Some(st) if st.files_unpacked() => {}
+            None => {}
+            Some(PackageState::HalfInstalled) => {
+                half_installed.push(s.entry.name.clone());
+                continue;
+            }
+            Some(PackageState::ConfigFiles) => {
+                config_files += 1;
+                continue;
+            }
+            Some(_) => continue,
+        }
+        built.push(r.build_package(s, &diversions, &filters));
+    }
+    drop_taken_over(&mut built);
+    let mut packages: Vec<Package> = built.into_iter().map(|b| b.package).collect();
+    r.add_alternatives(&mut packages);
+
+    if !half_installed.is_empty() {
+        let mut f = Finding::new(
+            FindingKind::CheckIncomplete,
+            Severity::Low,
+            format!(
+                "{} package(s) are half-installed (an install or removal was interrupted), \
+                 so their files are not verified: {}",
+                half_installed.len(),
+                half_installed.join(", ")
+            ),
+        );
+        f.count = Some(half_installed.len() as u64);
+        f.compute_id("dpkg-half-installed");
+        r.notes.push(f);
+    }
+    if config_files > 0 {
+        let mut f = Finding::new(
+            FindingKind::CheckIncomplete,
+            Severity::Info,
+            format!(
+                "{config_files} package(s) are removed but not purged (config-files): \
+                 their leftover conffiles are not verified"
+            ),
+        );
+        f.count = Some(config_files);
+        f.compute_id("dpkg-config-files");
+        r.notes.push(f);
+    }
+
+    Ok(Database {
+        format: DbFormat::Dpkg,
+        path: abs,
+        packages,
+        malformed: Vec::new(),
+        read_wal: false,
+        attributes: VerifyAttrs::DIGEST | VerifyAttrs::LINKTO,
+        also_found: Vec::new(),
+        notes: r.notes,
     })
 }
+
+/// A stanza and where it came from.
+struct Stanza {
+    entry: StatusEntry,
+    /// The `status.d` file it was read from (`None`: the status file).
+    status_d_file: Option<PathBuf>,
+}
+
+/// A package with what is needed to settle ownership between packages.
+struct Built {
+    package: Package,
+    /// The raw paths of its `.list` (`None` when it has none).
+    list: Option<HashSet<Vec<u8>>>,
+    /// Indexes into `package.files` of records that came from `md5sums` or
+    /// `Conffiles:` but are not in the package's own `.list`.
+    unlisted: Vec<usize>,
+    /// The raw (undiverted) path of each record, parallel to `files`.
+    raw_paths: Vec<Vec<u8>>,
+}
+
+struct Reader<'a> {
+    root: &'a Root,
+    admindir: PathBuf,
+    notes: Vec<Finding>,
+    malformed: u64,
+}
+
+impl Reader<'_> {
+    fn add_stanzas(&mut self, data: &[u8], source: Option<&Path>, out: &mut Vec<Stanza>) {
+        let first = out.len() as u64 + self.malformed;
+        for res in status::parse(data, first) {
+            match res {
+                Ok(entry) => out.push(Stanza {
+                    entry,
+                    status_d_file: source.map(Path::to_path_buf),
+                }),
+                Err((record, error)) => {
+                    self.malformed += 1;
+                    let file = source
+                        .map(|p| Path::new("/").join(p))
+                        .unwrap_or_else(|| Path::new("/").join(&self.admindir).join("status"));
+                    let mut f = Finding::new(
+                        FindingKind::HeaderMalformed,
+                        Severity::High,
+                        format!(
+                            "dpkg status stanza {record} cannot be parsed ({}); the files of \
+                             the package it describes are not listed",
+                            escape_bytes(error.to_string().as_bytes())
+                        ),
+                    )
+                    .for_path(&file);
+                    f.compute_id(&format!("record-{record}"));
+                    self.notes.push(f);
+                }
+            }
+        }
+    }
+
+    /// Read every stanza file of a distroless `status.d` directory.
+    fn read_status_d(&mut self, dir: &Path, out: &mut Vec<Stanza>) -> io::Result<()> {
+        for ent in self.root.read_dir(dir)? {
+            let name = ent.name.as_bytes();
+            if name.ends_with(b".md5sums") || name.ends_with(b".list") {
+                continue;
+            }
+            let path = dir.join(&ent.name);
+            if !ent.stat.is_regular() {
+                self.note(
+                    &path,
+                    Severity::Low,
+                    "is not a regular file; it was not read as a package stanza".into(),
+                );
+                continue;
+            }
+            match self.root.read_small(&path, INFO_LIMIT) {
+                Ok(data) => self.add_stanzas(&data, Some(&path), out),
+                Err(e) => self.note_unreadable(&path, &e),
+            }
+        }
+        Ok(())
+    }
+
+    fn read_diversions(&mut self) -> Diversions {
+        let path = self.admindir.join("diversions");
+        let Some(data) = self.read_optional(&path) else {
+            return Diversions::default();
+        };
+        let d = Diversions::parse(&data);
+        if d.bad_lines > 0 {
+            self.note(
+                &path,
+                Severity::Medium,
+                format!(
+                    "{} line(s) do not form valid diversions and were ignored, so a diverted \
+                     file may be looked for in the wrong place",
+                    d.bad_lines
+                ),
+            );
+        }
+        d
+    }
+
+    /// The target's dpkg path filters: `etc/dpkg/dpkg.cfg.d/*` in name
+    /// order (names of letters, digits, `_` and `-` only, as dpkg reads
+    /// them), then `etc/dpkg/dpkg.cfg`.
+    fn read_filters(&mut self) -> PathFilters {
+        let mut f = PathFilters::default();
+        let dir = Path::new("etc/dpkg/dpkg.cfg.d");
+        let entries = match self.root.read_dir(dir) {
+            Ok(v) => v,
+            Err(e) if is_absent(&e) => Vec::new(),
+            Err(e) => {
+                self.note_unreadable(dir, &e);
+                Vec::new()
+            }
+        };
+        for ent in entries {
+            let name = ent.name.as_bytes();
+            if !name
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                continue;
+            }
+            if let Some(data) = self.read_optional(&dir.join(&ent.name)) {
+                f.parse_config(&data);
+            }
+        }
+        if let Some(data) = self.read_optional(Path::new("etc/dpkg/dpkg.cfg")) {
+            f.parse_config(&data);
+        }
+        f
+    }
+
+    /// Read a database file that may legitimately be absent. Absent:
+    /// `None`. Unreadable: a note, then `None`.
+    fn read_optional(&mut self, rel: &Path) -> Option<Vec<u8>> {
+        match self.root.read_small(rel, INFO_LIMIT) {
+            Ok(d) => Some(d),
+            Err(e) if is_absent(&e) => None,
+            Err(e) => {
+                self.note_unreadable(rel, &e);
+                None
+            }
+        }
+    }
+
+    /// The first of `names` that exists, read.
+    fn read_first(&mut self, dir: &Path, names: &[String], ext: &str) -> Option<(String, Vec<u8>)> {
+        for n in names {
+            let path = dir.join(format!("{n}.{ext}"));
+            if let Some(d) = self.read_optional(&path) {
+                return Some((n.clone(), d));
+            }
+        }
+        None
+    }
+
+    fn build_package(&mut self, s: &Stanza, diversions: &Diversions, filters: &PathFilters) -> Built {
+        let e = &s.entry;
+        let info = self.admindir.join("info");
+        let names = info_names(e);
+
+        // The file list: info/NAME[:ARCH].list (distroless images have none).
+        let list_file = self.read_first(&info, &names, "list");
+        let list = list_file.as_ref().map(|(n, data)| {
+            let l = info::parse_list(data);
+            if !l.bad_lines.is_empty() {
+                self.note_bad_lines(&info.join(format!("{n}.list")), &l.bad_lines, e);
+            }
+            l.paths
+        });
+        if list.is_none() && s.status_d_file.is_none() {
+            let mut f = Finding::new(
+                FindingKind::CheckIncomplete,
+                Severity::Medium,
+                format!(
+                    "package {} has no file list (info/{}.list): which paths it owns is \
+                     unknown; only its md5sums and conffiles are checked",
+                    e.name, names[0]
+                ),
+            )
+            .for_path(&Path::new("/").join(&info).join(format!("{}.list", names[0])));
+            f.compute_id(&package_key(e));
+            self.notes.push(f);
+        }
+
+        // Digests: status.d/FILE.md5sums for a distroless stanza, else the
+        // md5sums beside the list, else any candidate name.
+        let mut sums_file: Option<(PathBuf, Vec<u8>)> = None;
+        if let Some(src) = &s.status_d_file {
+            let mut p = src.as_os_str().to_owned();
+            p.push(".md5sums");
+            let p = PathBuf::from(p);
+            if let Some(d) = self.read_optional(&p) {
+                sums_file = Some((p, d));
+            }
+        }
+        if sums_file.is_none() {
+            let order: Vec<String> = match &list_file {
+                Some((n, _)) => vec![n.clone()],
+                None => names.clone(),
+            };
+            if let Some((n, d)) = self.read_first(&info, &order, "md5sums") {
+                sums_file = Some((info.join(format!("{n}.md5sums")), d));
+            }
+        }
+        let mut md5: HashMap<Vec<u8>, [u8; 16]> = HashMap::new();
+        let mut md5_order: Vec<Vec<u8>> = Vec::new();
+        if let Some((path, data)) = &sums_file {
+            let sums = info::parse_md5sums(data);
+            if !sums.bad_lines.is_empty() {
+                self.note_bad_lines(path, &sums.bad_lines, e);
+            }
+            for (p, d) in sums.entries {
+                if !md5.contains_key(&p) {
+                    md5_order.push(p.clone());
+                    md5.insert(p, d);
+                }
+            }
+        }
+
+        if !e.bad_conffiles.is_empty() {
+            let mut f = Finding::new(
+                FindingKind::CheckIncomplete,
+                Severity::Medium,
+                format!(
+                    "{} Conffiles line(s) of package {} cannot be parsed; those conffiles \
+                     are not verified",
+                    e.bad_conffiles.len(),
+                    e.name
+                ),
+            );
+            f.count = Some(e.bad_conffiles.len() as u64);
+            f.compute_id(&package_key(e));
+            self.notes.push(f);
+        }
+        let conffiles: HashMap<&[u8], &status::Conffile> = e
+            .conffiles
+            .iter()
+            .map(|c| (c.path.as_slice(), c))
+            .collect();
+
+        let mut files = Vec::new();
+        let mut raw_paths = Vec::new();
+        let mut unlisted = Vec::new();
+        let mut seen: HashSet<Vec<u8>> = HashSet::new();
+        let mut not_yet = 0u64;
+        let mut push = |raw: &[u8], files: &mut Vec<FileRecord>, raw_paths: &mut Vec<Vec<u8>>| {
+            if !seen.insert(raw.to_vec()) {
+                return false;
+            }
+            let real = diversions.apply(raw, &e.name);
+            let rec = match conffiles.get(raw) {
+                Some(c) => match (&c.digest, c.remove_on_upgrade) {
+                    // dpkg removes these on the next upgrade: they may
+                    // already be gone, or never have been installed
+                    // (`newconffile`).
+                    (_, true) => record(real, None, FileFlags::CONFIG | FileFlags::MISSINGOK),
+                    (ConffileDigest::Md5(d), false) => record(real, Some(d), FileFlags::CONFIG),
+                    (ConffileDigest::NotYetInstalled, false) => {
+                        not_yet += 1;
+                        record(real, None, FileFlags::CONFIG | FileFlags::MISSINGOK)
+                    }
+                    (ConffileDigest::Invalid, false) => record(real, None, FileFlags::CONFIG),
+                },
+                None => record(real, md5.get(raw), FileFlags::empty()),
+            };
+            let mut rec = rec;
+            if filters.excludes(real) {
+                // dpkg never unpacked it (path-exclude): may be missing.
+                rec.flags |= FileFlags::MISSINGOK;
+            }
+            files.push(rec);
+            raw_paths.push(raw.to_vec());
+            true
+        };
+        if let Some(list) = &list {
+            for p in list {
+                push(p, &mut files, &mut raw_paths);
+            }
+        }
+        for p in md5_order
+            .iter()
+            .map(Vec::as_slice)
+            .chain(e.conffiles.iter().map(|c| c.path.as_slice()))
+        {
+            if push(p, &mut files, &mut raw_paths) && list.is_some() {
+                unlisted.push(files.len() - 1);
+            }
+        }
+        if not_yet > 0 {
+            let mut f = Finding::new(
+                FindingKind::CheckIncomplete,
+                Severity::Low,
+                format!(
+                    "package {} is not configured yet: {not_yet} new conffile(s) have no \
+                     recorded digest and are not verified",
+                    e.name
+                ),
+            );
+            f.count = Some(not_yet);
+            f.compute_id(&package_key(e));
+            self.notes.push(f);
+        }
+
+        // Without a list (already a note) only a distroless stanza, whose
+        // md5sums is its only file record, is said to lack digests. An
+        // md5sums that exists but is empty belongs to a package without
+        // regular files (its list holds directories and symlinks only).
+        let lacks_digests = sums_file.is_none()
+            && match &list {
+                Some(l) => has_plain_leaf(l, &e.conffiles),
+                None => s.status_d_file.is_some(),
+            };
+        let version = e.version.clone().unwrap_or(status::DebVersion {
+            epoch: None,
+            upstream: String::new(),
+            revision: String::new(),
+        });
+        Built {
+            package: Package {
+                record: e.record,
+                name: e.name.clone(),
+                epoch: version.epoch,
+                version: version.upstream,
+                release: version.revision,
+                arch: e.arch.clone(),
+                files,
+                header: None,
+                lacks_digests,
+            },
+            list: list.map(|l| l.into_iter().collect()),
+            unlisted,
+            raw_paths,
+        }
+    }
+
+    /// Register update-alternatives symlinks to the package that provides
+    /// the selected choice.
+    fn add_alternatives(&mut self, packages: &mut [Package]) {
+        let dir = self.admindir.join("alternatives");
+        let entries = match self.root.read_dir(&dir) {
+            Ok(v) => v,
+            Err(e) if is_absent(&e) => return,
+            Err(e) => {
+                self.note_unreadable(&dir, &e);
+                return;
+            }
+        };
+        // Who owns each path (as verified, after diversions).
+        let mut owner: HashMap<Vec<u8>, usize> = HashMap::new();
+        for (i, p) in packages.iter().enumerate() {
+            for f in &p.files {
+                owner.entry(f.path_bytes().to_vec()).or_insert(i);
+            }
+        }
+        for ent in entries {
+            let path = dir.join(&ent.name);
+            if !ent.stat.is_regular() {
+                continue;
+            }
+            let Some(name) = ent.name.to_str().map(str::to_owned) else {
+                self.note(
+                    &path,
+                    Severity::Low,
+                    "alternatives file name is not UTF-8; its links are not verified".into(),
+                );
+                continue;
+            };
+            let data = match self.root.read_small(&path, ALTERNATIVES_LIMIT) {
+                Ok(d) => d,
+                Err(e) => {
+                    self.note_unreadable(&path, &e);
+                    continue;
+                }
+            };
+            let group = match alternatives::Group::parse(&name, &data) {
+                Ok(g) => g,
+                Err(e) => {
+                    self.note(
+                        &path,
+                        Severity::Low,
+                        format!("cannot be parsed ({e}); the group's links are not verified"),
+                    );
+                    continue;
+                }
+            };
+            let alt = group.alt_path();
+            let current = self
+                .root
+                .lookup(Path::new(OsStr::from_bytes(&alt)))
+                .and_then(|e| e.read_link())
+                .ok();
+            let selected = current
+                .as_deref()
+                .and_then(|c| group.choice(c))
+                .or_else(|| group.best());
+            let Some(selected) = selected else {
+                continue; // no choices: update-alternatives removes the links
+            };
+            let pkg = owner.get(&selected.path).copied().or_else(|| {
+                group
+                    .choices
+                    .iter()
+                    .find_map(|c| owner.get(&c.path).copied())
+            });
+            let Some(pkg) = pkg else {
+                self.note(
+                    &path,
+                    Severity::Low,
+                    "no installed package provides any choice of this alternative; its \
+                     links are not verified"
+                        .into(),
+                );
+                continue;
+            };
+            let mut links = vec![
+                (group.link.clone(), alt.clone()),
+                (alt.clone(), selected.path.clone()),
+            ];
+            for (slave, target) in group.slaves.iter().zip(&selected.slaves) {
+                // update-alternatives makes a slave link only when the
+                // choice has the slave and its target exists.
+                let Some(target) = target else { continue };
+                if self.root.lstat(Path::new(OsStr::from_bytes(target))).is_err() {
+                    continue;
+                }
+                let salt = alternatives::alt_path(&slave.name);
+                links.push((slave.link.clone(), salt.clone()));
+                links.push((salt, target.clone()));
+            }
+            let files = &mut packages[pkg].files;
+            for (link, target) in links {
+                if owner.contains_key(&link) {
+                    continue; // a package registers this path itself
+                }
+                owner.insert(link.clone(), pkg);
+                files.push(symlink_record(&link, &target));
+            }
+        }
+    }
+
+    fn note(&mut self, rel: &Path, severity: Severity, what: String) {
+        let abs = Path::new("/").join(rel);
+        let mut f = Finding::new(
+            FindingKind::CheckIncomplete,
+            severity,
+            format!("{}: {what}", escape_path(&abs)),
+        )
+        .for_path(&abs);
+        f.compute_id("dpkg");
+        self.notes.push(f);
+    }
+
+    fn note_unreadable(&mut self, rel: &Path, e: &io::Error) {
+        self.note(
+            rel,
+            Severity::Medium,
+            format!("cannot be read ({e}); what it records is not checked"),
+        );
+    }
+
+    fn note_bad_lines(&mut self, rel: &Path, lines: &[u64], e: &StatusEntry) {
+        let abs = Path::new("/").join(rel);
+        let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
+        let mut f = Finding::new(
+            FindingKind::CheckIncomplete,
+            Severity::Medium,
+            format!(
+                "{}: {} line(s) cannot be parsed and were not checked (line {}{})",
+                escape_path(&abs),
+                lines.len(),
+                shown.join(", "),
+                if lines.len() > 10 { ", …" } else { "" }
+            ),
+        )
+        .for_path(&abs);
+        f.count = Some(lines.len() as u64);
+        f.compute_id(&package_key(e));
+        self.notes.push(f);
+    }
+}
+
+/// Drop `md5sums`/`Conffiles:` records that are not in their package's own
+/// `.list` but are in another package's: dpkg moved the file to that
+/// package (`Replaces:`), which verifies it; the stale digest of the old
+/// package would be a false alarm (`debsums` skips them too).
+fn drop_taken_over(built: &mut [Built]) {
+    let mut listed: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    for (i, b) in built.iter().enumerate() {
+        for p in b.list.iter().flatten() {
+            listed.entry(p.as_slice()).or_default().push(i);
+        }
+    }
+    let mut drop: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, b) in built.iter().enumerate() {
+        let gone: Vec<usize> = b
+            .unlisted
+            .iter()
+            .copied()
+            .filter(|&fi| {
+                listed
+                    .get(b.raw_paths[fi].as_slice())
+                    .is_some_and(|owners| owners.iter().any(|&o| o != i))
+            })
+            .collect();
+        if !gone.is_empty() {
+            drop.push((i, gone));
+        }
+    }
+    for (i, gone) in drop {
+        let gone: HashSet<usize> = gone.into_iter().collect();
+        let b = &mut built[i];
+        let files = std::mem::take(&mut b.package.files);
+        b.package.files = files
+            .into_iter()
+            .enumerate()
+            .filter(|(fi, _)| !gone.contains(fi))
+            .map(|(_, f)| f)
+            .collect();
+    }
+}
+
+/// Candidate info file base names, most likely first: `NAME:ARCH` for
+/// `Multi-Arch: same` packages, else `NAME` (dpkg before 1.16.2 used
+/// `NAME` for all).
+fn info_names(e: &StatusEntry) -> Vec<String> {
+    match &e.arch {
+        Some(a) if e.multi_arch_same => vec![format!("{}:{a}", e.name), e.name.clone()],
+        Some(a) => vec![e.name.clone(), format!("{}:{a}", e.name)],
+        None => vec![e.name.clone()],
+    }
+}
+
+/// `name.arch`, the identity of a package across versions.
+fn package_key(e: &StatusEntry) -> String {
+    match &e.arch {
+        Some(a) => format!("{}.{a}", e.name),
+        None => e.name.clone(),
+    }
+}
+
+/// True when the list has a path that is neither a conffile nor the parent
+/// directory of another listed path: a file, symlink or empty directory,
+/// which an `md5sums` would normally cover. (dpkg does not record types,
+/// so a package whose only leaves are symlinks counts too.)
+fn has_plain_leaf(list: &[Vec<u8>], conffiles: &[status::Conffile]) -> bool {
+    let mut parents: HashSet<&[u8]> = HashSet::new();
+    for p in list {
+        if let Some(cut) = p.iter().rposition(|&b| b == b'/') {
+            parents.insert(&p[..cut]);
+        }
+    }
+    list.iter().any(|p| {
+        !parents.contains(p.as_slice()) && !conffiles.iter().any(|c| c.path == *p)
+    })
+}
+
+fn is_absent(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
+}
+
+/// A record for a path dpkg registered: digest-checked when a digest is
+/// known, else existence only. The type is unknown (`mode` 0).
+fn record(path: &[u8], md5: Option<&[u8; 16]>, flags: FileFlags) -> FileRecord {
+    FileRecord {
+        path: PathBuf::from(OsStr::from_bytes(path)),
+        size: 0,
+        mode: 0,
+        rdev: 0,
+        mtime: 0,
+        digest_algo: DigestAlgo::Md5,
+        digest: md5.map(|d| d.to_vec()).unwrap_or_default(),
+        link_to: Vec::new(),
+        flags,
+        verify: if md5.is_some() {
+            VerifyAttrs::DIGEST
+        } else {
+            VerifyAttrs::empty()
+        },
+        user: String::new(),
+        group: String::new(),
+        caps: String::new(),
+        state: FileState::Normal,
+    }
+}
+
+/// An update-alternatives symlink: the link target and that it is a
+/// symlink at all (`M` when something else is there) are verified.
+fn symlink_record(path: &[u8], target: &[u8]) -> FileRecord {
+    FileRecord {
+        path: PathBuf::from(OsStr::from_bytes(path)),
+        size: 0,
+        mode: S_IFLNK | 0o777,
+        rdev: 0,
+        mtime: 0,
+        digest_algo: DigestAlgo::Md5,
+        digest: Vec::new(),
+        link_to: target.to_vec(),
+        flags: FileFlags::empty(),
+        verify: VerifyAttrs::LINKTO | VerifyAttrs::MODE,
+        user: "root".into(),
+        group: "root".into(),
+        caps: String::new(),
+        state: FileState::Normal,
+    }
+}
+
+#[cfg(test)]
+mod tests;

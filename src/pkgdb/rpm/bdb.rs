@@ -1,16 +1,1180 @@
-//! RPM's BerkeleyDB hash backend (`Packages`), read-only without libdb.
-//! (Being written; until then this format is reported as unsupported.)
+//! RPM's BerkeleyDB backend (`Packages`: RHEL/CentOS 7–8, SLES 12), read
+//! in the `pkgdb` stage straight from the file's pages, without libdb.
+//!
+//! Why not libdb: it is under the Sleepycat/AGPL licences, it would be a C
+//! dependency in a binary that must link statically, and it is a writer at
+//! heart — opening an environment creates region files, runs recovery and
+//! may rewrite pages. rootaudit must not write a byte into the target, so
+//! it reads the file through [`Root`] with `pread` and never takes a lock.
+//!
+//! The format (BerkeleyDB's hash access method, as rpm uses it):
+//!
+//! * Page 0 is the hash meta page: the magic `0x061561` (read in both byte
+//!   orders; the one that matches is the writer's, and every integer in
+//!   the file is in it), version 8–10, page size, `max_bucket` and the
+//!   `spares` table that maps bucket *b* to page `b + spares[⌈log2(b+1)⌉]`.
+//! * Each bucket is a chain of hash pages (`P_HASH`, `P_HASH_UNSORTED`)
+//!   linked by `next_pgno`. A page holds key/data item pairs, found through
+//!   an offset index after the 26-byte page header (32 bytes when the file
+//!   has page checksums). An item is `H_KEYDATA` (the bytes on the page),
+//!   `H_OFFPAGE` (a chain of `P_OVERFLOW` pages holding a large value: most
+//!   rpm headers), or a duplicate set (`H_DUPLICATE`; rpm never writes
+//!   those, they are read anyway, and a repeated header number is
+//!   malformed). Deleted items do not exist on disk: BerkeleyDB compacts a
+//!   hash page when it removes a pair.
+//! * Keys are the 4-byte header instance number in the writer's byte
+//!   order; key 0 holds rpm's instance counter, not a header, and is
+//!   skipped (as rpm does). Values are header blobs.
+//!
+//! Walk order is rpm's `bdb_ro` order: buckets `0..=max_bucket`, each chain
+//! in order, so packages come out in the order `rpm -qa` lists them. A page
+//! whose page-number field is 0 is read as an empty page, as libdb does
+//! (that is how it sees pages it allocated but never wrote); one that is 0
+//! but not blank is damage.
+//!
+//! Hostile files: every page read is bounded by the file size, and every
+//! page may be visited once in the whole walk (a second visit — a cycle
+//! in a chain, or two chains sharing a page — is
+//! [`StorageFault::PageRevisited`]), so the walk ends after at most as
+//! many page reads as the file has pages. A broken overflow chain makes
+//! its record a [`MalformedRecord`](crate::pkgdb::MalformedRecord); a
+//! broken bucket chain or an unreadable key is [`Damage`] (a
+//! `header-malformed` note); a file that is not a BerkeleyDB hash database
+//! at all is a [`BdbError`]. Page checksums (`DB_CHKSUM`) are skipped over
+//! but not verified; encrypted files are refused.
+//!
+//! ```no_run
+//! use rootaudit::pkgdb::rpm::{bdb, storage::ReadAt};
+//! let image = std::fs::read("Packages")?;
+//! let extracted = bdb::extract(&image[..])?;
+//! println!("{} records", extracted.records.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+use std::io;
 use std::path::Path;
 
+use super::storage::{self, Damage, Extracted, MAX_RECORD, RawRecord, ReadAt, Site, StorageFault};
 use crate::error::{DatabaseError, Error};
-use crate::pkgdb::Database;
+use crate::pkgdb::{Database, DbFormat};
 use crate::target::Root;
 
-/// Read every header of the BerkeleyDB `Packages` file at `rel`.
-pub fn read(_root: &Root, rel: &Path) -> Result<Database, Error> {
-    Err(Error::Database {
-        path: Path::new("/").join(rel),
-        reason: DatabaseError::UnknownFormat,
-    })
+/// Hash database magic.
+const HASH_MAGIC: u32 = 0x0006_1561;
+/// Other BerkeleyDB magics, to say what a non-hash file is.
+const OTHER_MAGICS: &[(u32, &str)] = &[
+    (0x0005_3162, "btree"),
+    (0x0004_2253, "queue"),
+    (0x0007_4582, "heap"),
+];
+
+/// Bytes of the meta page that are read (the smallest page size).
+const META_LEN: usize = 512;
+/// Generic page header (`PAGE`): lsn, pgno, prev, next, entries, hf_offset,
+/// level, type.
+const PAGE_HEADER: usize = 26;
+/// Page header plus the checksum area when the file has `DB_CHKSUM`.
+const PAGE_HEADER_CHKSUM: usize = 32;
+/// `DBMETA_CHKSUM` in the meta page's `metaflags`.
+const DBMETA_CHKSUM: u8 = 0x01;
+
+/// Page types.
+const P_HASH_UNSORTED: u8 = 2;
+const P_OVERFLOW: u8 = 7;
+const P_HASHMETA: u8 = 8;
+const P_HASH: u8 = 13;
+
+/// Hash item types.
+const H_KEYDATA: u8 = 1;
+const H_DUPLICATE: u8 = 2;
+const H_OFFPAGE: u8 = 3;
+const H_OFFDUP: u8 = 4;
+/// Size of an `H_OFFPAGE` item: type, 3 unused bytes, pgno, tlen.
+const HOFFPAGE_LEN: usize = 12;
+
+/// Why a `Packages` file cannot be read as a BerkeleyDB hash database at
+/// all (exit status 2). Damage inside an otherwise readable file is a
+/// [`StorageFault`] instead.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BdbError {
+    /// The file is shorter than a meta page.
+    #[error("{size} bytes is too short for a meta page")]
+    TooShort {
+        /// The file's size.
+        size: u64,
+    },
+    /// No BerkeleyDB magic in either byte order.
+    #[error("not a BerkeleyDB file (magic {magic:#010x})")]
+    NotBerkeleyDb {
+        /// The word where the magic belongs.
+        magic: u32,
+    },
+    /// A BerkeleyDB file of another access method.
+    #[error("a BerkeleyDB {method} database, not a hash database")]
+    NotHash {
+        /// The access method its magic names.
+        method: &'static str,
+    },
+    /// A hash version rootaudit does not know.
+    #[error("unsupported hash version {version} (8 to 10 are read)")]
+    Version {
+        /// The version found.
+        version: u32,
+    },
+    /// The page size is not a power of two from 512 to 65536.
+    #[error("invalid page size {size}")]
+    PageSize {
+        /// The size found.
+        size: u32,
+    },
+    /// The meta page is not a hash meta page.
+    #[error("page 0 has page type {found}, not hash meta")]
+    MetaType {
+        /// Its type byte.
+        found: u8,
+    },
+    /// The file is encrypted (rpm never does that).
+    #[error("the database is encrypted (algorithm {alg})")]
+    Encrypted {
+        /// The encryption algorithm byte.
+        alg: u8,
+    },
+    /// The meta page claims more buckets than the file has pages.
+    #[error("{buckets} buckets claimed but the file has {pages} pages (truncated or corrupt)")]
+    Buckets {
+        /// `max_bucket + 1`.
+        buckets: u64,
+        /// Whole pages in the file.
+        pages: u64,
+    },
+}
+
+/// Read every header of the BerkeleyDB `Packages` file at `rel` (inside
+/// ROOT).
+pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
+    let path = storage::target_path(rel);
+    let file = storage::open_db_file(root, rel)?;
+    let extracted = extract(&file).map_err(|reason| Error::Database {
+        path: path.clone(),
+        reason,
+    })?;
+    Ok(storage::into_database(DbFormat::RpmBdb, path, extracted))
+}
+
+/// Walk the hash database in `src` and return every record in it (key 0,
+/// rpm's counter, left out) and the damage met on the way. Errors are
+/// [`DatabaseError::Bdb`] for a file that is not a readable hash database
+/// and [`DatabaseError::Io`] for a failed read.
+pub fn extract<R: ReadAt + ?Sized>(src: &R) -> Result<Extracted, DatabaseError> {
+    let meta = Meta::read(src)?;
+    let mut walk = Walk {
+        src,
+        order: meta.order,
+        page_size: meta.page_size,
+        overhead: meta.overhead,
+        pages: meta.pages,
+        visited: vec![0u64; meta.pages.div_ceil(64) as usize],
+        out: Extracted::default(),
+    };
+    // Page 0 is the meta page; nothing may lead back to it.
+    walk.mark(0);
+    for bucket in 0..=u64::from(meta.max_bucket) {
+        // max_bucket < pages keeps this below 32 for any real file.
+        let bits = (64 - bucket.leading_zeros()) as usize;
+        let first = bucket + u64::from(meta.spares.get(bits).copied().unwrap_or(0));
+        walk.bucket(bucket, first).map_err(DatabaseError::Io)?;
+    }
+    Ok(walk.out)
+}
+
+/// Byte order of the writer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Order {
+    Little,
+    Big,
+}
+
+impl Order {
+    fn u16(self, b: &[u8], at: usize) -> Option<u16> {
+        let s: [u8; 2] = b.get(at..at.checked_add(2)?)?.try_into().ok()?;
+        Some(match self {
+            Order::Little => u16::from_le_bytes(s),
+            Order::Big => u16::from_be_bytes(s),
+        })
+    }
+
+    fn u32(self, b: &[u8], at: usize) -> Option<u32> {
+        let s: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(match self {
+            Order::Little => u32::from_le_bytes(s),
+            Order::Big => u32::from_be_bytes(s),
+        })
+    }
+}
+
+/// What the walk needs from the meta page.
+struct Meta {
+    order: Order,
+    page_size: usize,
+    overhead: usize,
+    pages: u64,
+    max_bucket: u32,
+    spares: [u32; 32],
+}
+
+impl Meta {
+    fn read<R: ReadAt + ?Sized>(src: &R) -> Result<Meta, DatabaseError> {
+        let size = src.size();
+        if size < META_LEN as u64 {
+            return Err(BdbError::TooShort { size }.into());
+        }
+        let mut m = [0u8; META_LEN];
+        src.read_exact_at(&mut m, 0)?;
+        let word = |order: Order, at: usize| order.u32(&m, at).unwrap_or(0);
+        let order = if word(Order::Little, 12) == HASH_MAGIC {
+            Order::Little
+        } else if word(Order::Big, 12) == HASH_MAGIC {
+            Order::Big
+        } else {
+            let le = word(Order::Little, 12);
+            let be = word(Order::Big, 12);
+            return Err(
+                match OTHER_MAGICS.iter().find(|(x, _)| *x == le || *x == be) {
+                    Some((_, method)) => BdbError::NotHash { method },
+                    None => BdbError::NotBerkeleyDb { magic: le },
+                }
+                .into(),
+            );
+        };
+        let version = word(order, 16);
+        if !(8..=10).contains(&version) {
+            return Err(BdbError::Version { version }.into());
+        }
+        let ps = word(order, 20);
+        if !(512..=65536).contains(&ps) || !ps.is_power_of_two() {
+            return Err(BdbError::PageSize { size: ps }.into());
+        }
+        if m[24] != 0 {
+            return Err(BdbError::Encrypted { alg: m[24] }.into());
+        }
+        if m[25] != P_HASHMETA {
+            return Err(BdbError::MetaType { found: m[25] }.into());
+        }
+        let overhead = if m[26] & DBMETA_CHKSUM != 0 {
+            PAGE_HEADER_CHKSUM
+        } else {
+            PAGE_HEADER
+        };
+        let page_size = ps as usize;
+        let pages = size / u64::from(ps);
+        let max_bucket = word(order, 72);
+        if u64::from(max_bucket) >= pages {
+            return Err(BdbError::Buckets {
+                buckets: u64::from(max_bucket) + 1,
+                pages,
+            }
+            .into());
+        }
+        let mut spares = [0u32; 32];
+        for (i, s) in spares.iter_mut().enumerate() {
+            *s = word(order, 96 + 4 * i);
+        }
+        Ok(Meta {
+            order,
+            page_size,
+            overhead,
+            pages,
+            max_bucket,
+            spares,
+        })
+    }
+}
+
+/// A failed step: the file could not be read (fatal), or its structure is
+/// damaged here (recorded, and the walk goes on).
+enum Fail {
+    Io(io::Error),
+    Fault(StorageFault),
+}
+
+impl From<io::Error> for Fail {
+    fn from(e: io::Error) -> Fail {
+        Fail::Io(e)
+    }
+}
+
+impl From<StorageFault> for Fail {
+    fn from(f: StorageFault) -> Fail {
+        Fail::Fault(f)
+    }
+}
+
+/// A hash page as read.
+struct Page {
+    no: u64,
+    bytes: Vec<u8>,
+}
+
+/// The state of one walk over the file.
+struct Walk<'a, R: ?Sized> {
+    src: &'a R,
+    order: Order,
+    page_size: usize,
+    overhead: usize,
+    pages: u64,
+    /// One bit per page: already read.
+    visited: Vec<u64>,
+    out: Extracted,
+}
+
+impl<R: ReadAt + ?Sized> Walk<'_, R> {
+    /// Mark `page` visited; false when it already was.
+    fn mark(&mut self, page: u64) -> bool {
+        let (w, b) = ((page / 64) as usize, page % 64);
+        match self.visited.get_mut(w) {
+            Some(word) if *word & (1 << b) == 0 => {
+                *word |= 1 << b;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Read page `no` once, checking its page number. `None` for a page
+    /// whose page number is 0 and which is blank (libdb's empty page).
+    fn fetch(&mut self, no: u64, expected: &[u8]) -> Result<Option<Page>, Fail> {
+        if no >= self.pages {
+            return Err(StorageFault::PageOutOfRange {
+                page: no,
+                pages: self.pages,
+            }
+            .into());
+        }
+        if !self.mark(no) {
+            return Err(StorageFault::PageRevisited { page: no }.into());
+        }
+        let mut bytes = vec![0u8; self.page_size];
+        self.src
+            .read_exact_at(&mut bytes, no * self.page_size as u64)?;
+        let found = u64::from(self.order.u32(&bytes, 8).unwrap_or(0));
+        if found == 0 {
+            if bytes.iter().all(|&b| b == 0) {
+                return Ok(None);
+            }
+            return Err(StorageFault::BlankPageNotEmpty { page: no }.into());
+        }
+        if found != no {
+            return Err(StorageFault::PageNumberMismatch { page: no, found }.into());
+        }
+        let ty = bytes[25];
+        if !expected.contains(&ty) {
+            return Err(StorageFault::PageType {
+                page: no,
+                found: ty,
+                expected: expected[0],
+            }
+            .into());
+        }
+        Ok(Some(Page { no, bytes }))
+    }
+
+    /// Walk one bucket's chain from page `first`.
+    fn bucket(&mut self, bucket: u64, first: u64) -> io::Result<()> {
+        let site = Site::Bucket { bucket };
+        let mut no = first;
+        loop {
+            let page = match self.fetch(no, &[P_HASH, P_HASH_UNSORTED]) {
+                Ok(Some(p)) => p,
+                Ok(None) => return Ok(()),
+                Err(Fail::Io(e)) => return Err(e),
+                Err(Fail::Fault(fault)) => {
+                    self.out.damage.push(Damage { site, fault });
+                    return Ok(());
+                }
+            };
+            self.items(site, &page)?;
+            no = u64::from(self.order.u32(&page.bytes, 16).unwrap_or(0));
+            if no == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Read the key/data pairs of one hash page.
+    fn items(&mut self, site: Site, page: &Page) -> io::Result<()> {
+        let b = &page.bytes;
+        let entries = usize::from(self.order.u16(b, 20).unwrap_or(0));
+        let index_end = self.overhead + 2 * entries;
+        if index_end > self.page_size {
+            self.out.damage.push(Damage {
+                site,
+                fault: StorageFault::PageEntries {
+                    page: page.no,
+                    entries: entries as u64,
+                },
+            });
+            return Ok(());
+        }
+        if entries % 2 == 1 {
+            self.out.damage.push(Damage {
+                site,
+                fault: StorageFault::UnpairedItem {
+                    page: page.no,
+                    entries: entries as u64,
+                },
+            });
+        }
+        let (order, overhead, page_size) = (self.order, self.overhead, self.page_size);
+        let offset = |i: usize| usize::from(order.u16(b, overhead + 2 * i).unwrap_or(0));
+        // Item i spans [offset(i), end(i)): items are packed downwards from
+        // the end of the page in index order.
+        let span = |i: usize| -> Option<(usize, usize)> {
+            let start = offset(i);
+            let end = if i == 0 { page_size } else { offset(i - 1) };
+            (start >= index_end && start < end && end <= page_size).then_some((start, end))
+        };
+        for pair in 0..entries / 2 {
+            let (k, d) = (2 * pair, 2 * pair + 1);
+            let bad = |index: usize| StorageFault::ItemOutOfBounds {
+                page: page.no,
+                index: index as u64,
+            };
+            let key = match span(k) {
+                Some((s, e)) => self.item(page, k, s, e),
+                None => Err(Fail::Fault(bad(k))),
+            };
+            let key = match key {
+                Ok(mut values) if values.len() == 1 && values[0].len() == 4 => values.remove(0),
+                Ok(values) => {
+                    let len = values.first().map_or(0, Vec::len) as u64;
+                    self.out.damage.push(Damage {
+                        site,
+                        fault: StorageFault::KeyLength {
+                            page: page.no,
+                            index: k as u64,
+                            len,
+                        },
+                    });
+                    continue;
+                }
+                Err(Fail::Io(e)) => return Err(e),
+                Err(Fail::Fault(fault)) => {
+                    self.out.damage.push(Damage { site, fault });
+                    continue;
+                }
+            };
+            let record = u64::from(self.order.u32(&key, 0).unwrap_or(0));
+            if record == 0 {
+                // rpm's header instance counter, not a header.
+                continue;
+            }
+            let data = match span(d) {
+                Some((s, e)) => self.item(page, d, s, e),
+                None => Err(Fail::Fault(bad(d))),
+            };
+            match data {
+                Ok(values) => self
+                    .out
+                    .records
+                    .extend(values.into_iter().map(|v| RawRecord {
+                        record,
+                        blob: Ok(v),
+                    })),
+                Err(Fail::Io(e)) => return Err(e),
+                Err(Fail::Fault(fault)) => self.out.records.push(RawRecord {
+                    record,
+                    blob: Err(fault),
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    /// The value(s) of item `index` at `page[start..end]` (several for a
+    /// duplicate set).
+    fn item(
+        &mut self,
+        page: &Page,
+        index: usize,
+        start: usize,
+        end: usize,
+    ) -> Result<Vec<Vec<u8>>, Fail> {
+        let b = &page.bytes[start..end];
+        let (pno, idx) = (page.no, index as u64);
+        match b[0] {
+            H_KEYDATA => Ok(vec![b[1..].to_vec()]),
+            H_OFFPAGE => {
+                if b.len() != HOFFPAGE_LEN {
+                    return Err(StorageFault::ItemOutOfBounds {
+                        page: pno,
+                        index: idx,
+                    }
+                    .into());
+                }
+                let first = u64::from(self.order.u32(b, 4).unwrap_or(0));
+                let len = u64::from(self.order.u32(b, 8).unwrap_or(0));
+                Ok(vec![self.overflow(first, len)?])
+            }
+            H_DUPLICATE => self.duplicates(&b[1..]).ok_or_else(|| {
+                StorageFault::DuplicateSet {
+                    page: pno,
+                    index: idx,
+                }
+                .into()
+            }),
+            H_OFFDUP => Err(StorageFault::OffPageDuplicates {
+                page: pno,
+                index: idx,
+            }
+            .into()),
+            kind => Err(StorageFault::ItemType {
+                page: pno,
+                index: idx,
+                kind,
+            }
+            .into()),
+        }
+    }
+
+    /// An on-page duplicate set: values framed as `len, bytes, len`.
+    fn duplicates(&self, mut b: &[u8]) -> Option<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        while !b.is_empty() {
+            let len = usize::from(self.order.u16(b, 0)?);
+            let value = b.get(2..2 + len)?;
+            if self.order.u16(b, 2 + len)? != len as u16 {
+                return None;
+            }
+            out.push(value.to_vec());
+            b = &b[4 + len..];
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// Collect `len` bytes from the overflow chain starting at `first`.
+    fn overflow(&mut self, first: u64, len: u64) -> Result<Vec<u8>, Fail> {
+        if len > MAX_RECORD {
+            return Err(StorageFault::TooLarge {
+                len,
+                max: MAX_RECORD,
+            }
+            .into());
+        }
+        // Never allocate more than the file could hold.
+        let cap = len.min(self.pages.saturating_mul(self.page_size as u64));
+        let mut out = Vec::with_capacity(cap as usize);
+        let short = |found: usize| StorageFault::OverflowLength {
+            page: first,
+            expected: len,
+            found: found as u64,
+        };
+        let mut no = first;
+        while (out.len() as u64) < len {
+            if no == 0 {
+                return Err(short(out.len()).into());
+            }
+            let Some(page) = self.fetch(no, &[P_OVERFLOW])? else {
+                return Err(short(out.len()).into());
+            };
+            let on_page = usize::from(self.order.u16(&page.bytes, 22).unwrap_or(0));
+            let remaining = len - out.len() as u64;
+            if on_page == 0
+                || self.overhead + on_page > self.page_size
+                || on_page as u64 > remaining
+            {
+                return Err(short(out.len() + on_page).into());
+            }
+            out.extend_from_slice(&page.bytes[self.overhead..self.overhead + on_page]);
+            no = u64::from(self.order.u32(&page.bytes, 16).unwrap_or(0));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::pkgdb::rpm::storage::into_database;
+
+    const PS: usize = 512;
+
+    /// One item of a synthetic hash page.
+    enum It<'a> {
+        /// `H_KEYDATA`.
+        Data(&'a [u8]),
+        /// `H_OFFPAGE` to page, length.
+        Off(u32, u32),
+        /// `H_DUPLICATE` set.
+        Dup(&'a [&'a [u8]]),
+        /// Raw item bytes (type byte included).
+        Raw(&'a [u8]),
+    }
+
+    /// A synthetic BerkeleyDB hash file, page by page.
+    struct Img {
+        order: Order,
+        overhead: usize,
+        pages: Vec<Vec<u8>>,
+    }
+
+    impl Img {
+        fn new(order: Order, chksum: bool, max_bucket: u32, spares: &[u32]) -> Img {
+            let mut img = Img {
+                order,
+                overhead: if chksum { 32 } else { 26 },
+                pages: vec![vec![0u8; PS]],
+            };
+            img.put32(0, 12, HASH_MAGIC);
+            img.put32(0, 16, 9);
+            img.put32(0, 20, PS as u32);
+            img.pages[0][25] = P_HASHMETA;
+            img.pages[0][26] = if chksum { DBMETA_CHKSUM } else { 0 };
+            img.put32(0, 72, max_bucket);
+            for (i, s) in spares.iter().enumerate() {
+                img.put32(0, 96 + 4 * i, *s);
+            }
+            img
+        }
+
+        fn page(&mut self, no: usize) -> &mut Vec<u8> {
+            while self.pages.len() <= no {
+                self.pages.push(vec![0u8; PS]);
+            }
+            &mut self.pages[no]
+        }
+
+        fn put16(&mut self, no: usize, at: usize, v: u16) {
+            let b = match self.order {
+                Order::Little => v.to_le_bytes(),
+                Order::Big => v.to_be_bytes(),
+            };
+            self.page(no)[at..at + 2].copy_from_slice(&b);
+        }
+
+        fn put32(&mut self, no: usize, at: usize, v: u32) {
+            let b = match self.order {
+                Order::Little => v.to_le_bytes(),
+                Order::Big => v.to_be_bytes(),
+            };
+            self.page(no)[at..at + 4].copy_from_slice(&b);
+        }
+
+        fn header(&mut self, no: usize, next: u32, entries: u16, ty: u8) {
+            self.put32(no, 8, no as u32);
+            self.put32(no, 16, next);
+            self.put16(no, 20, entries);
+            self.page(no)[25] = ty;
+        }
+
+        /// A hash page holding `items` (keys and data alternating).
+        fn hash(&mut self, no: usize, next: u32, items: &[It]) {
+            self.header(no, next, items.len() as u16, P_HASH);
+            let mut end = PS;
+            for (i, it) in items.iter().enumerate() {
+                let mut bytes = Vec::new();
+                match it {
+                    It::Data(d) => {
+                        bytes.push(H_KEYDATA);
+                        bytes.extend_from_slice(d);
+                    }
+                    It::Off(pg, len) => {
+                        bytes.extend_from_slice(&[H_OFFPAGE, 0, 0, 0]);
+                        bytes.extend_from_slice(&self.word(*pg));
+                        bytes.extend_from_slice(&self.word(*len));
+                    }
+                    It::Dup(vals) => {
+                        bytes.push(H_DUPLICATE);
+                        for v in *vals {
+                            let l = self.half(v.len() as u16);
+                            bytes.extend_from_slice(&l);
+                            bytes.extend_from_slice(v);
+                            bytes.extend_from_slice(&l);
+                        }
+                    }
+                    It::Raw(r) => bytes.extend_from_slice(r),
+                }
+                let start = end - bytes.len();
+                self.page(no)[start..end].copy_from_slice(&bytes);
+                let at = self.overhead + 2 * i;
+                self.put16(no, at, start as u16);
+                end = start;
+            }
+        }
+
+        /// An overflow page holding `data`.
+        fn overflow(&mut self, no: usize, next: u32, data: &[u8]) {
+            self.header(no, next, 1, P_OVERFLOW);
+            self.put16(no, 22, data.len() as u16);
+            let o = self.overhead;
+            self.page(no)[o..o + data.len()].copy_from_slice(data);
+        }
+
+        fn word(&self, v: u32) -> [u8; 4] {
+            match self.order {
+                Order::Little => v.to_le_bytes(),
+                Order::Big => v.to_be_bytes(),
+            }
+        }
+
+        fn half(&self, v: u16) -> [u8; 2] {
+            match self.order {
+                Order::Little => v.to_le_bytes(),
+                Order::Big => v.to_be_bytes(),
+            }
+        }
+
+        fn key(&self, n: u32) -> Vec<u8> {
+            self.word(n).to_vec()
+        }
+
+        fn bytes(&self) -> Vec<u8> {
+            self.pages.concat()
+        }
+    }
+
+    fn blob(seed: u8, len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|i| seed.wrapping_add((i % 251) as u8))
+            .collect()
+    }
+
+    /// Two buckets: bucket 0 (page 1) chains to page 2; bucket 1 is page 3.
+    /// Records 1 (small), 2 (overflow over pages 4, 5, 6), 3 (in the chained
+    /// page), 4 (bucket 1), and key 0 (the counter).
+    fn sample(order: Order, chksum: bool) -> (Img, Vec<(u64, Vec<u8>)>) {
+        // bucket b -> page b + spares[log2(b+1)]: bucket 0 -> 1, bucket 1 -> 3.
+        let mut img = Img::new(order, chksum, 1, &[1, 2]);
+        let big = blob(7, 1200);
+        let cap = PS - img.overhead;
+        let (k0, k1, k2, k3, k4) = (img.key(0), img.key(1), img.key(2), img.key(3), img.key(4));
+        let counter = img.word(5);
+        let small1 = blob(1, 40);
+        let small3 = blob(3, 60);
+        let small4 = blob(4, 30);
+        img.hash(
+            1,
+            2,
+            &[
+                It::Data(&k0),
+                It::Data(&counter),
+                It::Data(&k1),
+                It::Data(&small1),
+                It::Data(&k2),
+                It::Off(4, big.len() as u32),
+            ],
+        );
+        img.hash(2, 0, &[It::Data(&k3), It::Data(&small3)]);
+        img.hash(3, 0, &[It::Data(&k4), It::Data(&small4)]);
+        img.overflow(4, 5, &big[..cap]);
+        img.overflow(5, 6, &big[cap..2 * cap]);
+        img.overflow(6, 0, &big[2 * cap..]);
+        let want = vec![(1, small1), (2, big), (3, small3), (4, small4)];
+        (img, want)
+    }
+
+    fn records(ex: &Extracted) -> Vec<(u64, Vec<u8>)> {
+        ex.records
+            .iter()
+            .map(|r| (r.record, r.blob.clone().expect("blob")))
+            .collect()
+    }
+
+    #[test]
+    fn reads_both_byte_orders_and_checksum_layout() {
+        for order in [Order::Little, Order::Big] {
+            for chksum in [false, true] {
+                let (img, want) = sample(order, chksum);
+                let ex = extract(&img.bytes()[..]).unwrap();
+                assert_eq!(ex.damage, vec![], "{order:?} {chksum}");
+                assert_eq!(records(&ex), want, "{order:?} {chksum}");
+            }
+        }
+    }
+
+    #[test]
+    fn meta_errors_are_typed() {
+        let (img, _) = sample(Order::Little, false);
+        let good = img.bytes();
+        let err = |b: &[u8]| match extract(b) {
+            Err(DatabaseError::Bdb(e)) => e,
+            other => panic!("expected a BdbError, got {other:?}"),
+        };
+        assert!(matches!(
+            err(&good[..100]),
+            BdbError::TooShort { size: 100 }
+        ));
+        let mut b = good.clone();
+        b[12..16].copy_from_slice(&0x0005_3162u32.to_le_bytes());
+        assert!(matches!(err(&b), BdbError::NotHash { method: "btree" }));
+        b[12..16].copy_from_slice(b"RpmP");
+        assert!(matches!(err(&b), BdbError::NotBerkeleyDb { .. }));
+        let mut b = good.clone();
+        b[20..24].copy_from_slice(&1000u32.to_le_bytes());
+        assert!(matches!(err(&b), BdbError::PageSize { size: 1000 }));
+        let mut b = good.clone();
+        b[16..20].copy_from_slice(&7u32.to_le_bytes());
+        assert!(matches!(err(&b), BdbError::Version { version: 7 }));
+        let mut b = good.clone();
+        b[24] = 1;
+        assert!(matches!(err(&b), BdbError::Encrypted { alg: 1 }));
+        let mut b = good.clone();
+        b[25] = 9;
+        assert!(matches!(err(&b), BdbError::MetaType { found: 9 }));
+        let mut b = good.clone();
+        b[72..76].copy_from_slice(&1000u32.to_le_bytes());
+        assert!(matches!(err(&b), BdbError::Buckets { buckets: 1001, .. }));
+    }
+
+    #[test]
+    fn bucket_chain_cycle_is_damage_and_terminates() {
+        let (mut img, _) = sample(Order::Little, false);
+        img.put32(2, 16, 1); // page 2 -> page 1 -> page 2 ...
+        let ex = extract(&img.bytes()[..]).unwrap();
+        assert_eq!(
+            ex.damage,
+            vec![Damage {
+                site: Site::Bucket { bucket: 0 },
+                fault: StorageFault::PageRevisited { page: 1 },
+            }]
+        );
+        assert_eq!(
+            ex.records.iter().map(|r| r.record).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4]
+        );
+    }
+
+    #[test]
+    fn overflow_cycle_and_shared_pages_are_malformed_records() {
+        let (mut img, _) = sample(Order::Little, false);
+        img.put32(5, 16, 4); // 4 -> 5 -> 4
+        let ex = extract(&img.bytes()[..]).unwrap();
+        let r2 = ex.records.iter().find(|r| r.record == 2).unwrap();
+        assert_eq!(r2.blob, Err(StorageFault::PageRevisited { page: 4 }));
+
+        // Record 3's data points into record 2's chain.
+        let (mut img, _) = sample(Order::Little, false);
+        let k3 = img.key(3);
+        img.hash(2, 0, &[It::Data(&k3), It::Off(5, 100)]);
+        let ex = extract(&img.bytes()[..]).unwrap();
+        let r3 = ex.records.iter().find(|r| r.record == 3).unwrap();
+        assert_eq!(r3.blob, Err(StorageFault::PageRevisited { page: 5 }));
+    }
+
+    #[test]
+    fn overflow_length_mismatches_are_malformed_records() {
+        for (claim, fault) in [
+            (
+                5000,
+                StorageFault::OverflowLength {
+                    page: 4,
+                    expected: 5000,
+                    found: 1200,
+                },
+            ),
+            (
+                1000,
+                StorageFault::OverflowLength {
+                    page: 4,
+                    expected: 1000,
+                    found: 1200,
+                },
+            ),
+            (
+                u32::MAX,
+                StorageFault::TooLarge {
+                    len: u64::from(u32::MAX),
+                    max: MAX_RECORD,
+                },
+            ),
+        ] {
+            let (mut img, _) = sample(Order::Little, false);
+            let (k0, k1, k2) = (img.key(0), img.key(1), img.key(2));
+            let (c, s1) = (img.word(5), blob(1, 40));
+            img.hash(
+                1,
+                2,
+                &[
+                    It::Data(&k0),
+                    It::Data(&c),
+                    It::Data(&k1),
+                    It::Data(&s1),
+                    It::Data(&k2),
+                    It::Off(4, claim),
+                ],
+            );
+            let ex = extract(&img.bytes()[..]).unwrap();
+            let r2 = ex.records.iter().find(|r| r.record == 2).unwrap();
+            assert_eq!(r2.blob, Err(fault));
+        }
+        // Chain pointing at a hash page.
+        let (mut img, _) = sample(Order::Little, false);
+        img.put32(4, 16, 3);
+        let ex = extract(&img.bytes()[..]).unwrap();
+        let r2 = ex.records.iter().find(|r| r.record == 2).unwrap();
+        assert_eq!(
+            r2.blob,
+            Err(StorageFault::PageType {
+                page: 3,
+                found: P_HASH,
+                expected: P_OVERFLOW
+            })
+        );
+        // ... so bucket 1's page has been visited: damage there, not a hang.
+        assert_eq!(
+            ex.damage,
+            vec![Damage {
+                site: Site::Bucket { bucket: 1 },
+                fault: StorageFault::PageRevisited { page: 3 }
+            }]
+        );
+    }
+
+    #[test]
+    fn page_faults_are_reported_per_bucket() {
+        // A page number mismatch and a chain beyond the end of the file.
+        let (mut img, _) = sample(Order::Little, false);
+        img.put32(2, 8, 77);
+        img.put32(3, 16, 1000);
+        let ex = extract(&img.bytes()[..]).unwrap();
+        assert_eq!(
+            ex.damage,
+            vec![
+                Damage {
+                    site: Site::Bucket { bucket: 0 },
+                    fault: StorageFault::PageNumberMismatch { page: 2, found: 77 }
+                },
+                Damage {
+                    site: Site::Bucket { bucket: 1 },
+                    fault: StorageFault::PageOutOfRange {
+                        page: 1000,
+                        pages: 7
+                    }
+                },
+            ]
+        );
+        assert_eq!(
+            ex.records.iter().map(|r| r.record).collect::<Vec<_>>(),
+            vec![1, 2, 4]
+        );
+    }
+
+    #[test]
+    fn blank_pages_are_empty_but_hidden_data_is_damage() {
+        let (mut img, _) = sample(Order::Little, false);
+        img.pages[3] = vec![0u8; PS];
+        let ex = extract(&img.bytes()[..]).unwrap();
+        assert_eq!(ex.damage, vec![]);
+        assert_eq!(ex.records.len(), 3);
+        img.pages[3][300] = 1;
+        let ex = extract(&img.bytes()[..]).unwrap();
+        assert_eq!(
+            ex.damage,
+            vec![Damage {
+                site: Site::Bucket { bucket: 1 },
+                fault: StorageFault::BlankPageNotEmpty { page: 3 }
+            }]
+        );
+    }
+
+    #[test]
+    fn item_faults() {
+        let mut img = Img::new(Order::Little, false, 0, &[1]);
+        let (k1, k2, k3, k4, k5, k6) = (
+            img.key(1),
+            img.key(2),
+            img.key(3),
+            img.key(4),
+            img.key(5),
+            img.key(6),
+        );
+        let (a, b) = (blob(1, 10), blob(2, 20));
+        img.hash(
+            1,
+            0,
+            &[
+                It::Data(&k1),
+                It::Dup(&[&a, &b]),
+                It::Data(&k2),
+                It::Raw(&[H_OFFDUP, 0, 0, 0, 9, 0, 0, 0]),
+                It::Data(&k3),
+                It::Raw(&[9, 1, 2]),
+                It::Data(&k4),
+                It::Raw(&[H_DUPLICATE, 5, 0, 1]),
+                It::Data(&[1, 2]),
+                It::Data(&a),
+                It::Data(&k5),
+                It::Raw(&[H_OFFPAGE, 0, 0]),
+                It::Data(&k6),
+            ],
+        );
+        let ex = extract(&img.bytes()[..]).unwrap();
+        let got: Vec<(u64, Result<Vec<u8>, StorageFault>)> =
+            ex.records.into_iter().map(|r| (r.record, r.blob)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, Ok(a.clone())),
+                (1, Ok(b.clone())),
+                (
+                    2,
+                    Err(StorageFault::OffPageDuplicates { page: 1, index: 3 })
+                ),
+                (
+                    3,
+                    Err(StorageFault::ItemType {
+                        page: 1,
+                        index: 5,
+                        kind: 9
+                    })
+                ),
+                (4, Err(StorageFault::DuplicateSet { page: 1, index: 7 })),
+                (5, Err(StorageFault::ItemOutOfBounds { page: 1, index: 11 })),
+            ]
+        );
+        assert_eq!(
+            ex.damage,
+            vec![
+                Damage {
+                    site: Site::Bucket { bucket: 0 },
+                    fault: StorageFault::UnpairedItem {
+                        page: 1,
+                        entries: 13
+                    }
+                },
+                Damage {
+                    site: Site::Bucket { bucket: 0 },
+                    fault: StorageFault::KeyLength {
+                        page: 1,
+                        index: 8,
+                        len: 2
+                    }
+                },
+            ]
+        );
+        // The duplicate pair of record 1 is reported as such.
+        let db = into_database(
+            DbFormat::RpmBdb,
+            PathBuf::from("/P"),
+            extract(&img.bytes()[..]).unwrap(),
+        );
+        assert_eq!(db.malformed.len(), 6);
+    }
+
+    #[test]
+    fn bad_item_offsets_are_faults_not_panics() {
+        let (mut img, _) = sample(Order::Little, false);
+        img.put16(1, 26 + 2, 3); // offset into the index area
+        img.put16(3, 20, 400); // more items than fit
+        let ex = extract(&img.bytes()[..]).unwrap();
+        // Item 1 (the counter's value) is never read; item 2's span ends
+        // where item 1 starts, so the key of record 1 is lost.
+        assert_eq!(
+            ex.damage,
+            vec![
+                Damage {
+                    site: Site::Bucket { bucket: 0 },
+                    fault: StorageFault::ItemOutOfBounds { page: 1, index: 2 },
+                },
+                Damage {
+                    site: Site::Bucket { bucket: 1 },
+                    fault: StorageFault::PageEntries {
+                        page: 3,
+                        entries: 400
+                    },
+                },
+            ]
+        );
+        assert_eq!(
+            ex.records.iter().map(|r| r.record).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+    }
+
+    /// A small deterministic PRNG for the fuzz-ish tests.
+    pub(crate) struct XorShift(pub(crate) u64);
+
+    impl XorShift {
+        pub(crate) fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    /// Truncations at every page boundary (and inside pages) and random
+    /// byte flips end in an error or a result, never a panic or a hang.
+    /// Headers are parsed after every `parse_every`th cut (parsing is what
+    /// costs time in a debug build).
+    fn fuzz(image: &[u8], page: usize, flips: usize, seed: u64, parse_every: usize) {
+        let mut cut = 0;
+        while cut <= image.len() {
+            let inside = if (cut / page).is_multiple_of(8) { 3 } else { 1 };
+            for c in [cut, cut + 1, cut + page / 2].into_iter().take(inside) {
+                if let Ok(ex) = extract(&image[..c.min(image.len())])
+                    && (cut / page).is_multiple_of(parse_every)
+                {
+                    into_database(DbFormat::RpmBdb, PathBuf::from("/P"), ex);
+                }
+            }
+            cut += page;
+        }
+        let mut rng = XorShift(seed);
+        for _ in 0..flips {
+            let mut m = image.to_vec();
+            for _ in 0..1 + rng.next() % 8 {
+                let at = (rng.next() % m.len() as u64) as usize;
+                m[at] ^= 1 << (rng.next() % 8);
+            }
+            if let Ok(ex) = extract(&m[..]) {
+                into_database(DbFormat::RpmBdb, PathBuf::from("/P"), ex);
+            }
+        }
+    }
+
+    #[test]
+    fn fuzz_synthetic() {
+        for (order, chksum) in [(Order::Little, false), (Order::Big, true)] {
+            let (img, _) = sample(order, chksum);
+            fuzz(&img.bytes(), PS, 3000, 0x9e37_79b9_7f4a_7c15, 1);
+        }
+    }
+
+    fn realdata(rel: &str) -> Option<PathBuf> {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/realdata")
+            .join(rel);
+        if p.exists() {
+            Some(p)
+        } else {
+            eprintln!("SKIPPING: {} absent", p.display());
+            None
+        }
+    }
+
+    const SLES: &str = "rpmdb/fossa/sles12sp4/Packages";
+
+    #[test]
+    fn sles12_packages_yields_108_headers() {
+        let Some(p) = realdata(SLES) else { return };
+        let image = std::fs::read(p).unwrap();
+        let ex = extract(&image[..]).unwrap();
+        assert_eq!(ex.damage, vec![]);
+        assert_eq!(ex.records.len(), 108);
+        let db = into_database(DbFormat::RpmBdb, PathBuf::from("/var/lib/rpm/Packages"), ex);
+        assert!(db.malformed.is_empty(), "{:?}", db.malformed);
+        assert_eq!(db.packages.len(), 108);
+        assert_eq!(db.packages.iter().filter(|p| p.is_pubkey()).count(), 2);
+        assert!(db.notes.is_empty());
+    }
+
+    #[test]
+    fn sles12_fuzz() {
+        let Some(p) = realdata(SLES) else { return };
+        let image = std::fs::read(p).unwrap();
+        fuzz(&image, 4096, 30, 42, 64);
+    }
 }

@@ -227,6 +227,11 @@ pub enum HeaderError {
         /// What is wrong with it.
         fault: DataFault,
     },
+    /// The database file could not deliver the record's blob intact (a
+    /// broken BerkeleyDB overflow chain, an NDB blob whose checksum does not
+    /// match): there was no header to parse.
+    #[error("stored record is damaged: {0}")]
+    Storage(super::storage::StorageFault),
 }
 
 /// What is wrong with a header region (see [`HeaderError::BadRegion`]).

@@ -115,6 +115,7 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
         read_wal,
         attributes: crate::finding::VerifyAttrs::all(),
         also_found: Vec::new(),
+        notes: Vec::new(),
     })
 }
 

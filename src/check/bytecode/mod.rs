@@ -1,0 +1,920 @@
+//! The `bytecode` check (check stage): Python bytecode and startup hooks
+//! that no package accounts for, ranked by how likely they are to run.
+//!
+//! Package verification only sees registered files. On Debian and Ubuntu
+//! every `.pyc` is generated at install time and registered nowhere, and
+//! anyone who can write a cache directory can plant code there. This check
+//! walks every plausible Python directory of the target (see
+//! [`python_roots`]) plus the directories where packages registered `.py`
+//! files, parses each `.pyc`/`.pyo` header ([`pyc`]), compares it with its
+//! source, and classifies it (the first rule that applies wins):
+//!
+//! | situation (file owned by no package) | kind | severity |
+//! |---|---|---|
+//! | no installed CPython accepts its magic (or the header is not a pyc) | `bytecode-foreign-magic` | medium where it would be sourceless, else low |
+//! | legacy location (`foo.pyc` beside where `foo.py` would be), no source | `bytecode-sourceless` | critical when importable from the default `sys.path`, else high |
+//! | `__pycache__` entry whose source is gone | `bytecode-orphaned` | medium |
+//! | cache tag (`cpython-311`) of another version than its magic | `bytecode-stale` | low |
+//! | hash-based with `check_source = 0` | `bytecode-unchecked-hash` | high; critical when the hash or the imports disagree with the source |
+//! | header (mtime + size, or checked hash) disagrees with the source | `bytecode-stale` | low |
+//! | header agrees, but the code imports a module the source never names | `bytecode-stale` | high |
+//! | consistent with its source | `bytecode-unregistered` | info, one summary per tree unless verbose |
+//!
+//! A package-owned pyc is verified like any registered file by the `files`
+//! check (its digest is in the package header); this check only reports it
+//! when it is sourceless. Startup hooks are in [`hooks`]. Findings about a
+//! pyc carry the modules it imports and its string constants, from the
+//! bounded [`marshal`] reader. Nothing here runs Python.
+
+pub mod hooks;
+pub mod marshal;
+pub mod pyc;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ffi::OsStr;
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use self::pyc::{Invalidation, PyVersion, PycError, PycHeader};
+use super::ScanContext;
+use super::walk::{Ownership, Visit, WalkProblem, Walker, is_absent};
+use crate::finding::{Finding, FindingKind, Severity};
+use crate::pkgdb::Package;
+use crate::target::{FileStat, Root};
+
+/// Most bytes of one pyc read (header and code object); the code object of
+/// a larger one is not decoded (no imports or strings are listed for it).
+pub const MAX_PYC_BYTES: u64 = 16 << 20;
+/// Largest source read to compare its imports with its pyc's.
+pub const MAX_SOURCE_BYTES: u64 = 4 << 20;
+
+/// Options of the `bytecode` check.
+#[derive(Clone, Debug, Default)]
+pub struct BytecodeOptions {
+    /// List every unregistered pyc instead of one summary per tree.
+    pub verbose: bool,
+}
+
+/// What the walk keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CandKind {
+    /// A `.pyc` / `.pyo`.
+    Pyc,
+    /// A `.pth` in a site directory.
+    Pth,
+    /// `sitecustomize.py` / `usercustomize.py`.
+    Customize,
+    /// `os.py` in a `pythonX.Y` directory: a standard library.
+    Stdlib(PyVersion),
+}
+
+#[derive(Debug)]
+struct Candidate {
+    path: PathBuf,
+    kind: CandKind,
+    /// The tree it is summarised under.
+    tree: PathBuf,
+}
+
+/// The outcome for one pyc.
+enum Outcome {
+    Report(Finding),
+    Unregistered { tree: PathBuf, finding: Finding },
+}
+
+/// Run the check over the target (inside the current rayon pool).
+pub fn run(ctx: &ScanContext<'_>, opts: &BytecodeOptions) -> Vec<Finding> {
+    let root = ctx.root;
+    let own = Ownership::new(root, ctx.index);
+    let walker = Walker::new(root);
+    let roots = python_roots(root);
+
+    let mut cands: Vec<Candidate> = Vec::new();
+    let mut problems: Vec<WalkProblem> = Vec::new();
+    for r in &roots {
+        let (found, p) = walker.walk(r, &|path, st| visit(path, st, r));
+        cands.extend(found);
+        problems.extend(p);
+    }
+    for dir in package_code_dirs(&ctx.db.packages, &own, &roots) {
+        // Summarised per application (`/usr/lib/google-cloud-sdk`), not
+        // per directory.
+        let tree: PathBuf = dir.components().take(4).collect();
+        for d in [dir.clone(), dir.join("__pycache__")] {
+            let (found, p) = walker.list(&d, &|path, st| visit(path, st, &tree));
+            cands.extend(found);
+            problems.extend(p);
+        }
+    }
+    cands.sort_by(|a, b| a.path.cmp(&b.path));
+    cands.dedup_by(|a, b| a.path == b.path);
+
+    let mut pythons = installed_pythons(root);
+    pythons.extend(cands.iter().filter_map(|c| match c.kind {
+        CandKind::Stdlib(v) => Some(v),
+        _ => None,
+    }));
+    let owners = owners_of_code(&ctx.db.packages);
+    let cl = Classifier {
+        root,
+        own: &own,
+        owners,
+        pythons,
+    };
+
+    let outcomes: Vec<Outcome> = cands
+        .par_iter()
+        .filter_map(|c| match c.kind {
+            CandKind::Pyc => cl.pyc(c),
+            CandKind::Pth => hooks::check_pth(root, &own, &c.path).map(Outcome::Report),
+            CandKind::Customize => hooks::check_customize(root, &own, &c.path).map(Outcome::Report),
+            CandKind::Stdlib(_) => None,
+        })
+        .collect();
+
+    let mut findings: Vec<Finding> = problems.iter().map(|p| p.finding("bytecode")).collect();
+    findings.extend(hooks::check_ld_preload(root, &own));
+    let mut trees: BTreeMap<PathBuf, u64> = BTreeMap::new();
+    for o in outcomes {
+        match o {
+            Outcome::Report(f) => findings.push(f),
+            Outcome::Unregistered { finding, .. } if opts.verbose => findings.push(finding),
+            Outcome::Unregistered { tree, .. } => *trees.entry(tree).or_default() += 1,
+        }
+    }
+    for (tree, n) in trees {
+        let mut f = Finding::new(
+            FindingKind::BytecodeUnregistered,
+            Severity::Info,
+            format!(
+                "{n} bytecode file{s} under {t} match{es} {their} source{s} but no package owns \
+                 {them} (normal where pycs are compiled at install time, as on Debian and \
+                 Ubuntu); --verbose lists them",
+                s = if n == 1 { "" } else { "s" },
+                es = if n == 1 { "es" } else { "" },
+                their = if n == 1 { "its" } else { "their" },
+                them = if n == 1 { "it" } else { "them" },
+                t = crate::output::escape_path(&tree),
+            ),
+        )
+        .for_path(&tree);
+        f.count = Some(n);
+        f.compute_id("");
+        findings.push(f);
+    }
+    findings
+}
+
+/// Where Python code plausibly lives in a target: every `python*`
+/// directory in `/usr/lib*` and `/usr/local/lib*`, all of `/opt`, and the
+/// user sites `/root/.local/lib/python*` and `/home/*/.local/lib/python*`.
+/// (Directories where packages registered `.py` files are added by the
+/// check itself.)
+pub fn python_roots(root: &Root) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let dirs = |p: &Path| -> Vec<PathBuf> {
+        root.read_dir(p)
+            .map(|es| {
+                es.into_iter()
+                    .filter(|e| e.stat.is_dir())
+                    .map(|e| p.join(e.name))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let named = |p: &PathBuf, prefix: &[u8]| {
+        p.file_name()
+            .is_some_and(|n| n.as_bytes().starts_with(prefix))
+    };
+    for base in ["/usr", "/usr/local"] {
+        for lib in dirs(Path::new(base)).iter().filter(|p| named(p, b"lib")) {
+            out.extend(dirs(lib).into_iter().filter(|p| named(p, b"python")));
+        }
+    }
+    if root.lstat(Path::new("/opt")).is_ok_and(|s| s.is_dir()) {
+        out.push(PathBuf::from("/opt"));
+    }
+    let mut homes = vec![PathBuf::from("/root")];
+    homes.extend(dirs(Path::new("/home")));
+    for h in homes {
+        let lib = h.join(".local/lib");
+        out.extend(dirs(&lib).into_iter().filter(|p| named(p, b"python")));
+    }
+    out
+}
+
+/// CPython versions installed in the target: a `pythonX.Y` directory in
+/// `/usr/lib*` or `/usr/local/lib*` holding the standard library's
+/// `os.py` (or `os.pyc`), or a `/usr/bin/pythonX.Y` or
+/// `/usr/local/bin/pythonX.Y`. (The check adds any `pythonX.Y/os.py` its
+/// walk finds, e.g. under `/opt`.)
+pub fn installed_pythons(root: &Root) -> BTreeSet<PyVersion> {
+    let mut out = BTreeSet::new();
+    let version_of = |name: &OsStr| {
+        name.to_str()
+            .and_then(|n| n.strip_prefix("python"))
+            .and_then(PyVersion::parse)
+    };
+    for base in ["/usr", "/usr/local"] {
+        let Ok(libs) = root.read_dir(Path::new(base)) else {
+            continue;
+        };
+        for lib in libs
+            .iter()
+            .filter(|e| e.stat.is_dir() && e.name.as_bytes().starts_with(b"lib"))
+        {
+            let lib = Path::new(base).join(&lib.name);
+            let Ok(entries) = root.read_dir(&lib) else {
+                continue;
+            };
+            for e in entries.iter().filter(|e| e.stat.is_dir()) {
+                if let Some(v) = version_of(&e.name) {
+                    let d = lib.join(&e.name);
+                    if root.lstat(&d.join("os.py")).is_ok() || root.lstat(&d.join("os.pyc")).is_ok()
+                    {
+                        out.insert(v);
+                    }
+                }
+            }
+        }
+        if let Ok(bins) = root.read_dir(&Path::new(base).join("bin")) {
+            out.extend(bins.iter().filter_map(|e| version_of(&e.name)));
+        }
+    }
+    out
+}
+
+/// Directories holding `.py` files (or `__pycache__` directories) that
+/// packages registered, outside the walked trees, canonical and sorted.
+fn package_code_dirs(packages: &[Package], own: &Ownership<'_>, roots: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs = BTreeSet::new();
+    for f in packages.iter().flat_map(|p| &p.files) {
+        let dir = if f.path.extension() == Some(OsStr::new("py")) {
+            f.path.parent()
+        } else if f.path.file_name() == Some(OsStr::new("__pycache__")) {
+            f.path.parent()
+        } else {
+            None
+        };
+        if let Some(d) = dir {
+            dirs.insert(own.canonical(d));
+        }
+    }
+    dirs.into_iter()
+        .filter(|d| !roots.iter().any(|r| d.starts_with(r)))
+        .collect()
+}
+
+/// Which package registered each pyc (to name it in a finding).
+fn owners_of_code(packages: &[Package]) -> HashMap<&Path, &Package> {
+    let mut m = HashMap::new();
+    for p in packages {
+        for f in &p.files {
+            if is_pyc_name(f.path.as_os_str().as_bytes()) {
+                m.insert(f.path.as_path(), p);
+            }
+        }
+    }
+    m
+}
+
+fn is_pyc_name(name: &[u8]) -> bool {
+    name.ends_with(b".pyc") || name.ends_with(b".pyo")
+}
+
+/// The walk's visitor: descend everywhere, keep what the check looks at.
+fn visit(path: &Path, st: &FileStat, tree_root: &Path) -> Visit<Candidate> {
+    if st.is_dir() {
+        return Visit::Descend;
+    }
+    if !(st.is_regular() || st.is_symlink()) {
+        return Visit::Skip;
+    }
+    let name = path.file_name().map(|n| n.as_bytes()).unwrap_or(b"");
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.as_bytes())
+        .unwrap_or(b"");
+    let kind = if is_pyc_name(name) {
+        CandKind::Pyc
+    } else if name.ends_with(b".pth") && (parent == b"site-packages" || parent == b"dist-packages")
+    {
+        CandKind::Pth
+    } else if name == b"sitecustomize.py" || name == b"usercustomize.py" {
+        CandKind::Customize
+    } else if let (b"os.py", Some(v)) = (
+        name,
+        std::str::from_utf8(parent)
+            .ok()
+            .and_then(|p| p.strip_prefix("python"))
+            .and_then(PyVersion::parse),
+    ) {
+        CandKind::Stdlib(v)
+    } else {
+        return Visit::Skip;
+    };
+    Visit::Keep(Candidate {
+        path: path.to_path_buf(),
+        kind,
+        tree: tree_key(tree_root, path),
+    })
+}
+
+/// The tree an unregistered pyc is summarised under: the walk root when it
+/// is at least two levels deep (`/usr/lib/python3`), else its first two
+/// levels (`/opt/vendor`).
+fn tree_key(tree_root: &Path, path: &Path) -> PathBuf {
+    let depth = tree_root.components().count().saturating_sub(1);
+    if depth >= 2 {
+        return tree_root.to_path_buf();
+    }
+    let parent = path.parent().unwrap_or(tree_root);
+    parent.components().take(3).collect()
+}
+
+/// A Python identifier (ASCII rules, plus any non-ASCII letter).
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+fn is_pythonxy(s: &str) -> bool {
+    s.strip_prefix("python")
+        .and_then(PyVersion::parse)
+        .is_some()
+}
+
+/// Whether `dir` (components after `/`) is a directory the default
+/// `sys.path` of some CPython contains: `/usr/lib*/pythonX.Y` (with
+/// `lib-dynload`, `site-packages`, `dist-packages`),
+/// `/usr/lib*/python3/dist-packages`, `/usr/local/lib*/pythonX.Y/{site,dist}-packages`,
+/// and the user sites under `/root` and `/home/*`.
+fn is_default_path_dir(c: &[&str]) -> bool {
+    let lib = |s: &str| s.starts_with("lib");
+    let site = |s: &str| s == "site-packages" || s == "dist-packages";
+    match c {
+        ["usr", l, py] => lib(l) && is_pythonxy(py),
+        ["usr", l, py, sub] => {
+            lib(l)
+                && ((is_pythonxy(py) && (site(sub) || *sub == "lib-dynload"))
+                    || ((*py == "python3" || *py == "python2") && *sub == "dist-packages"))
+        }
+        ["usr", "local", l, py, sub] => lib(l) && is_pythonxy(py) && site(sub),
+        ["root", ".local", "lib", py, "site-packages"] => is_pythonxy(py),
+        ["home", _, ".local", "lib", py, "site-packages"] => is_pythonxy(py),
+        _ => false,
+    }
+}
+
+/// The dotted module name under which the default `sys.path` imports the
+/// legacy pyc at `path`, if any.
+fn default_path_module(path: &Path) -> Option<String> {
+    let comps: Vec<&str> = path
+        .components()
+        .skip(1)
+        .map(|c| c.as_os_str().to_str())
+        .collect::<Option<_>>()?;
+    let (file, dirs) = comps.split_last()?;
+    let stem = file.strip_suffix(".pyc")?;
+    for cut in 0..=dirs.len() {
+        let (base, pkg) = dirs.split_at(cut);
+        if !is_default_path_dir(base) || !pkg.iter().all(|d| is_identifier(d)) {
+            continue;
+        }
+        if stem == "__init__" {
+            if pkg.is_empty() {
+                continue;
+            }
+            return Some(pkg.join("."));
+        }
+        if !is_identifier(stem) {
+            return None;
+        }
+        let mut parts: Vec<&str> = pkg.to_vec();
+        parts.push(stem);
+        return Some(parts.join("."));
+    }
+    None
+}
+
+/// Import names of a pyc that its source never mentions (each dotted
+/// component must appear in the source text; names with characters no
+/// identifier has are not judged).
+fn imports_missing_from(imports: &[String], source: &[u8]) -> Vec<String> {
+    let contains = |needle: &[u8]| source.windows(needle.len()).any(|w| w == needle);
+    imports
+        .iter()
+        .filter(|imp| {
+            imp.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        })
+        .filter(|imp| {
+            imp.split('.')
+                .filter(|c| !c.is_empty())
+                .any(|c| !contains(c.as_bytes()))
+        })
+        .cloned()
+        .collect()
+}
+
+struct Classifier<'a> {
+    root: &'a Root,
+    own: &'a Ownership<'a>,
+    owners: HashMap<&'a Path, &'a Package>,
+    pythons: BTreeSet<PyVersion>,
+}
+
+/// Where a pyc's source is and what its name says.
+struct Location {
+    /// In a `__pycache__` directory (PEP 3147) rather than beside the source.
+    cached: bool,
+    /// `.pyo`.
+    pyo: bool,
+    source: PathBuf,
+    /// The cache tag's version (`cpython-311` → 3.11).
+    tag: Option<PyVersion>,
+}
+
+fn locate(path: &Path) -> Option<Location> {
+    let raw = path.file_name()?.as_bytes();
+    let parent = path.parent()?;
+    let pyo = raw.ends_with(b".pyo");
+    let cached = parent.file_name() == Some(OsStr::new("__pycache__"));
+    if cached {
+        // `stem.TAG[.opt-N].pyc`, as importlib's cache_from_source names it
+        // (the stem of `a.b.py` keeps its dot).
+        let mut parts: Vec<&[u8]> = raw.split(|&b| b == b'.').collect();
+        parts.pop(); // pyc / pyo
+        if parts.len() > 2 && parts.last().is_some_and(|p| p.starts_with(b"opt-")) {
+            parts.pop();
+        }
+        let tag = if parts.len() > 1 {
+            parts
+                .pop()
+                .and_then(|t| std::str::from_utf8(t).ok())
+                .and_then(pyc::cache_tag_version)
+        } else {
+            None
+        };
+        let mut src = parts.join(&b'.');
+        src.extend_from_slice(b".py");
+        Some(Location {
+            cached,
+            pyo,
+            source: parent.parent()?.join(OsStr::from_bytes(&src)),
+            tag,
+        })
+    } else {
+        // foo.pyc / foo.pyo → foo.py
+        let src = &raw[..raw.len().saturating_sub(1)];
+        Some(Location {
+            cached,
+            pyo,
+            source: parent.join(OsStr::from_bytes(src)),
+            tag: None,
+        })
+    }
+}
+
+impl Classifier<'_> {
+    fn finding(&self, path: &Path, kind: FindingKind, sev: Severity, msg: String) -> Finding {
+        let mut f = Finding::new(kind, sev, msg).for_path(path);
+        match self.owners.get(path) {
+            Some(p) => {
+                f.package = Some(p.nevra());
+                f.compute_id(&p.key());
+            }
+            None => f.compute_id(""),
+        }
+        f
+    }
+
+    fn incomplete(&self, path: &Path, what: String) -> Outcome {
+        let mut f = Finding::new(
+            FindingKind::CheckIncomplete,
+            Severity::Low,
+            format!("bytecode: {what}"),
+        )
+        .for_path(path);
+        f.compute_id("bytecode");
+        Outcome::Report(f)
+    }
+
+    fn pyc(&self, c: &Candidate) -> Option<Outcome> {
+        let path = &c.path;
+        let loc = locate(path)?;
+        let esc = crate::output::escape_path;
+        let source = match self.root.lookup_follow(&loc.source) {
+            Ok(e) if e.stat.is_regular() => Some(e.stat),
+            Ok(_) => None,
+            Err(e) if is_absent(&e) => None,
+            Err(e) => {
+                return Some(self.incomplete(
+                    path,
+                    format!("cannot examine the source {} ({e})", esc(&loc.source)),
+                ));
+            }
+        };
+        let sourceless = !loc.cached && source.is_none();
+        let src_name = loc
+            .source
+            .file_name()
+            .map(|n| crate::output::escape_bytes(n.as_bytes()))
+            .unwrap_or_default();
+
+        if self.own.is_owned(path) {
+            // The files check verifies its content; only say it has no source.
+            return sourceless.then(|| {
+                Outcome::Report(self.finding(
+                    path,
+                    FindingKind::BytecodeSourceless,
+                    Severity::High,
+                    format!(
+                        "sourceless bytecode: Python imports this file itself, as there is no \
+                         {src_name} beside it (a package ships it; its content is verified by \
+                         the files check)"
+                    ),
+                ))
+            });
+        }
+
+        let data = match read_capped(self.root, path, MAX_PYC_BYTES) {
+            Ok(d) => d,
+            Err(e) if is_absent(&e) => return None,
+            Err(e) => {
+                return Some(self.incomplete(path, format!("cannot read {} ({e})", esc(path))));
+            }
+        };
+        let header = match pyc::parse_header(&data) {
+            Ok(h) => h,
+            Err(e) => return Some(self.rejected(path, &e, sourceless)),
+        };
+        // A file cut at the read cap is not decoded (that would fail).
+        let whole = (data.len() as u64) < MAX_PYC_BYTES;
+        let code = if whole {
+            marshal::summarize(&data[header.len..], header.version).map(Some)
+        } else {
+            Ok(None)
+        };
+        let decorate = |mut f: Finding| {
+            if let Ok(Some(s)) = &code {
+                f.imports = s.imports.clone();
+                f.strings = s.strings.clone();
+                if let Some(file) = &s.filename {
+                    f.message.push_str(&format!(" [compiled from {file}]"));
+                }
+            }
+            Outcome::Report(f)
+        };
+        let desc = header.describe();
+
+        // 1. Magic no installed interpreter accepts.
+        let native = header
+            .version
+            .is_some_and(|v| self.pythons.contains(&v) && header.is_release_magic());
+        if !native {
+            let have = if self.pythons.is_empty() {
+                "no CPython was found in the target".to_string()
+            } else {
+                format!(
+                    "the target has CPython {}",
+                    self.pythons
+                        .iter()
+                        .map(|v| v.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let (sev, what) = if sourceless {
+                (
+                    Severity::Medium,
+                    "sourceless bytecode no installed Python can load",
+                )
+            } else {
+                (Severity::Low, "bytecode no installed Python can load")
+            };
+            return Some(decorate(self.finding(
+                path,
+                FindingKind::BytecodeForeignMagic,
+                sev,
+                format!("{what} ({desc}); {have}; no package owns it"),
+            )));
+        }
+
+        // 2. Importable without a source.
+        if sourceless {
+            let module = (!loc.pyo).then(|| default_path_module(path)).flatten();
+            let (sev, how) = match &module {
+                Some(m) => (
+                    Severity::Critical,
+                    format!("`import {m}` on the default sys.path runs this file"),
+                ),
+                None if loc.pyo => (
+                    Severity::High,
+                    "Python 2 and 3.0–3.4 import it under -O".to_string(),
+                ),
+                None => (
+                    Severity::High,
+                    "Python imports it from any directory on its path".to_string(),
+                ),
+            };
+            return Some(decorate(self.finding(
+                path,
+                FindingKind::BytecodeSourceless,
+                sev,
+                format!(
+                    "sourceless bytecode ({desc}): {how}, as there is no {src_name} beside it; \
+                     no package owns it"
+                ),
+            )));
+        }
+        let Some(src) = source else {
+            // 3. A cache entry whose source is gone.
+            return Some(decorate(self.finding(
+                path,
+                FindingKind::BytecodeOrphaned,
+                Severity::Medium,
+                format!(
+                    "cached bytecode ({desc}) whose source {} is gone: Python no longer loads \
+                     it, but it records code that was on this system; no package owns it",
+                    esc(&loc.source)
+                ),
+            )));
+        };
+
+        // 4. The cache file name names another version.
+        if let (true, Some(tag), Some(v)) = (loc.cached, loc.tag, header.version)
+            && tag != v
+        {
+            return Some(decorate(self.finding(
+                path,
+                FindingKind::BytecodeStale,
+                Severity::Low,
+                format!(
+                    "cache tag says CPython {tag} but the header is {desc}: CPython {tag} \
+                     rejects it and recompiles {src_name}; no package owns it"
+                ),
+            )));
+        }
+
+        // 5. Header against source.
+        let mismatch = match self.header_mismatch(&header, &loc.source, &src) {
+            Ok(m) => m,
+            Err(e) => {
+                return Some(self.incomplete(
+                    path,
+                    format!("cannot read the source {} ({e})", esc(&loc.source)),
+                ));
+            }
+        };
+        let unchecked = matches!(
+            header.invalidation,
+            Invalidation::Hash {
+                check_source: false,
+                ..
+            }
+        );
+        // 6. Code against source: a copied header does not make the code match.
+        let foreign_imports = match &code {
+            Ok(Some(s)) if s.imports_known => {
+                match self.root.read_small(&loc.source, MAX_SOURCE_BYTES) {
+                    Ok(text) => imports_missing_from(&s.imports, &text),
+                    Err(_) => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        };
+        let imports_note = if foreign_imports.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; it imports {} which {src_name} never names, so it was not compiled from it",
+                foreign_imports.join(", ")
+            )
+        };
+
+        if unchecked {
+            let (sev, note) = match &mismatch {
+                Some(m) => (
+                    Severity::Critical,
+                    format!("; {m}: Python runs this code, not the source"),
+                ),
+                None if !foreign_imports.is_empty() => (Severity::Critical, String::new()),
+                None => (Severity::High, String::new()),
+            };
+            return Some(decorate(self.finding(
+                path,
+                FindingKind::BytecodeUncheckedHash,
+                sev,
+                format!(
+                    "unchecked hash-based bytecode ({desc}): Python loads it without comparing \
+                     it with {src_name}{note}{imports_note}; no package owns it"
+                ),
+            )));
+        }
+        if let Some(m) = mismatch {
+            return Some(decorate(self.finding(
+                path,
+                FindingKind::BytecodeStale,
+                Severity::Low,
+                format!(
+                    "stale bytecode ({desc}): {m}, so Python ignores it and recompiles the \
+                     source; no package owns it"
+                ),
+            )));
+        }
+        if !foreign_imports.is_empty() {
+            return Some(decorate(self.finding(
+                path,
+                FindingKind::BytecodeStale,
+                Severity::High,
+                format!(
+                    "bytecode ({desc}) whose header matches {src_name}, so Python runs it \
+                     instead of the source{imports_note}; no package owns it"
+                ),
+            )));
+        }
+        if let Err(e) = &code
+            && header.version.is_some()
+        {
+            return Some(Outcome::Report(self.finding(
+                path,
+                FindingKind::BytecodeStale,
+                Severity::Low,
+                format!(
+                    "bytecode ({desc}) whose header matches {src_name} but whose code object \
+                     cannot be decoded ({e}): importing it fails; no package owns it"
+                ),
+            )));
+        }
+
+        // 7. Consistent, and nobody's.
+        let finding = decorate(self.finding(
+            path,
+            FindingKind::BytecodeUnregistered,
+            Severity::Info,
+            format!("bytecode ({desc}) consistent with {src_name}; no package owns it"),
+        ));
+        let Outcome::Report(finding) = finding else {
+            return None;
+        };
+        Some(Outcome::Unregistered {
+            tree: c.tree.clone(),
+            finding,
+        })
+    }
+
+    /// A file CPython refuses outright.
+    fn rejected(&self, path: &Path, e: &PycError, sourceless: bool) -> Outcome {
+        let sev = if sourceless {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
+        Outcome::Report(self.finding(
+            path,
+            FindingKind::BytecodeForeignMagic,
+            sev,
+            format!("{e}: no CPython loads this file; no package owns it"),
+        ))
+    }
+
+    /// How the header disagrees with the source, if it does.
+    fn header_mismatch(
+        &self,
+        h: &PycHeader,
+        source: &Path,
+        st: &FileStat,
+    ) -> io::Result<Option<String>> {
+        Ok(match h.invalidation {
+            Invalidation::Timestamp { mtime, size } => {
+                let src_mtime = (st.mtime as u64 & 0xffff_ffff) as u32;
+                let src_size = (st.size & 0xffff_ffff) as u32;
+                if mtime != src_mtime {
+                    Some(format!(
+                        "the header records source mtime {mtime}, the source has {src_mtime}"
+                    ))
+                } else if size.is_some_and(|s| s != src_size) {
+                    Some(format!(
+                        "the header records source size {}, the source has {src_size}",
+                        size.unwrap_or(0)
+                    ))
+                } else {
+                    None
+                }
+            }
+            Invalidation::Hash { hash, .. } => {
+                let e = self.root.lookup_follow(source)?;
+                let f = self.root.open_regular(&e, source)?;
+                let ours = pyc::source_hash(h.magic, f)?;
+                (ours != hash).then(|| {
+                    format!(
+                        "the header's source hash {} differs from the source's {}",
+                        hex::encode(hash),
+                        hex::encode(ours)
+                    )
+                })
+            }
+        })
+    }
+}
+
+/// Read at most `cap` bytes of the regular file at `path` (a final symlink
+/// is followed inside ROOT).
+fn read_capped(root: &Root, path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    let e = root.lookup_follow(path)?;
+    let f = root.open_regular(&e, path)?;
+    let mut buf = Vec::with_capacity(e.stat.size.min(cap) as usize);
+    f.take(cap).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_path_modules() {
+        let m = |p: &str| default_path_module(Path::new(p));
+        assert_eq!(
+            m("/usr/lib/python3.11/site-packages/evil.pyc").as_deref(),
+            Some("evil")
+        );
+        assert_eq!(
+            m("/usr/lib/python3/dist-packages/requests/api.pyc").as_deref(),
+            Some("requests.api")
+        );
+        assert_eq!(
+            m("/usr/lib64/python3.12/json/__init__.pyc").as_deref(),
+            Some("json")
+        );
+        assert_eq!(m("/usr/lib/python3.11/os.pyc").as_deref(), Some("os"));
+        assert_eq!(
+            m("/usr/local/lib/python3.11/dist-packages/x.pyc").as_deref(),
+            Some("x")
+        );
+        assert_eq!(
+            m("/home/al/.local/lib/python3.11/site-packages/x.pyc").as_deref(),
+            Some("x")
+        );
+        assert_eq!(m("/opt/app/x.pyc"), None);
+        assert_eq!(m("/usr/lib/python3.11/site-packages/not-a-pkg/x.pyc"), None);
+        assert_eq!(m("/usr/lib/python3.11/site-packages/x.y.pyc"), None);
+        assert_eq!(m("/usr/lib/python3/x.pyc"), None);
+    }
+
+    #[test]
+    fn locations() {
+        let l = locate(Path::new("/a/__pycache__/mod.cpython-311.opt-1.pyc")).unwrap();
+        assert!(l.cached && !l.pyo);
+        assert_eq!(l.source, Path::new("/a/mod.py"));
+        assert_eq!(l.tag, Some(PyVersion::new(3, 11)));
+        let l = locate(Path::new("/a/mod.pyo")).unwrap();
+        assert!(!l.cached && l.pyo);
+        assert_eq!(l.source, Path::new("/a/mod.py"));
+        let l = locate(Path::new("/a/__pycache__/x.pyc")).unwrap();
+        assert_eq!(l.source, Path::new("/a/x.py"));
+        assert_eq!(l.tag, None);
+        let l = locate(Path::new("/a/__pycache__/pylint.config.cpython-312.pyc")).unwrap();
+        assert_eq!(l.source, Path::new("/a/pylint.config.py"));
+        assert_eq!(l.tag, Some(PyVersion::new(3, 12)));
+    }
+
+    #[test]
+    fn tree_keys() {
+        assert_eq!(
+            tree_key(
+                Path::new("/usr/lib/python3"),
+                Path::new("/usr/lib/python3/dist-packages/a/b.pyc")
+            ),
+            Path::new("/usr/lib/python3")
+        );
+        assert_eq!(
+            tree_key(Path::new("/opt"), Path::new("/opt/vendor/lib/x.pyc")),
+            Path::new("/opt/vendor")
+        );
+        assert_eq!(
+            tree_key(Path::new("/opt"), Path::new("/opt/x.pyc")),
+            Path::new("/opt")
+        );
+    }
+
+    #[test]
+    fn import_names_against_source() {
+        let imports = vec![
+            "os.path".to_string(),
+            "socket".to_string(),
+            "weird\\x00".to_string(),
+        ];
+        assert_eq!(
+            imports_missing_from(&imports, b"import os.path\n"),
+            ["socket"]
+        );
+        assert!(imports_missing_from(&imports, b"import os . path, socket").is_empty());
+    }
+}

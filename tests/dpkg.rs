@@ -298,7 +298,11 @@ Maintainer: T <t@example.org>\nDescription: wrapper\n",
     std::fs::remove_file(root.join("etc/demo/other.conf")).unwrap();
     std::fs::write(root.join("usr/lib/demo/libdemo.so.2"), "trojan\n").unwrap();
     std::fs::remove_file(root.join("usr/share/doc/demo-tools/NEWS")).unwrap();
-    std::fs::write(root.join("usr/share/doc/demo-tools/README.real"), "readme\n").unwrap();
+    std::fs::write(
+        root.join("usr/share/doc/demo-tools/README.real"),
+        "readme\n",
+    )
+    .unwrap();
     std::fs::remove_file(root.join("usr/share/doc/demo-tools/README")).unwrap();
     std::os::unix::fs::symlink("README.real", root.join("usr/share/doc/demo-tools/README"))
         .unwrap();
@@ -385,9 +389,15 @@ fn scan_of_this_debian_host_works() {
         .lines()
         .filter(|l| {
             l.starts_with("Status: ")
-                && ["installed", "half-configured", "unpacked", "triggers-pending", "triggers-awaited"]
-                    .iter()
-                    .any(|s| l.ends_with(&format!(" {s}")))
+                && [
+                    "installed",
+                    "half-configured",
+                    "unpacked",
+                    "triggers-pending",
+                    "triggers-awaited",
+                ]
+                .iter()
+                .any(|s| l.ends_with(&format!(" {s}")))
         })
         .count();
     assert_eq!(a.json["database"]["packages"], installed as u64);

@@ -28,7 +28,7 @@ fn signing_tools() -> bool {
     if !tools_available() {
         return false;
     }
-    let missing = missing_tools(&["gpg", "gpgconf", "rpmsign"]);
+    let missing = missing_tools(&["gpg", "gpg-agent", "gpgconf", "rpmsign"]);
     if missing.is_empty() {
         return true;
     }

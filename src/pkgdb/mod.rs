@@ -379,7 +379,9 @@ pub struct OwnershipIndex {
 impl OwnershipIndex {
     /// Index every file of every package.
     pub fn build(packages: &[Package]) -> OwnershipIndex {
-        let mut owners: HashMap<PathBuf, u32> = HashMap::new();
+        // Sized up front: growing a 150,000-path table rehashes it ~17 times.
+        let files = packages.iter().map(|p| p.files.len()).sum();
+        let mut owners: HashMap<PathBuf, u32> = HashMap::with_capacity(files);
         for p in packages {
             for f in &p.files {
                 *owners.entry(f.path.clone()).or_default() += 1;

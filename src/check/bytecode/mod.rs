@@ -252,13 +252,9 @@ pub fn installed_pythons(root: &Root) -> BTreeSet<PyVersion> {
 fn package_code_dirs(packages: &[Package], own: &Ownership<'_>, roots: &[PathBuf]) -> Vec<PathBuf> {
     let mut dirs = BTreeSet::new();
     for f in packages.iter().flat_map(|p| &p.files) {
-        let dir = if f.path.extension() == Some(OsStr::new("py")) {
-            f.path.parent()
-        } else if f.path.file_name() == Some(OsStr::new("__pycache__")) {
-            f.path.parent()
-        } else {
-            None
-        };
+        let code = f.path.extension() == Some(OsStr::new("py"))
+            || f.path.file_name() == Some(OsStr::new("__pycache__"));
+        let dir = if code { f.path.parent() } else { None };
         if let Some(d) = dir {
             dirs.insert(own.canonical(d));
         }

@@ -233,7 +233,7 @@ fn header_len(number: u16, version: Option<PyVersion>) -> usize {
         Some(v) if v.minor <= 2 => 8,
         Some(v) if v.minor <= 6 => 12,
         Some(_) => 16,
-        None if number >= 10000 || number < 3210 => 8,
+        None if !(3210..10000).contains(&number) => 8,
         None if number < 3392 => 12,
         None => 16,
     }

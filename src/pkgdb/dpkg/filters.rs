@@ -181,9 +181,18 @@ mod tests {
     fn globs() {
         assert!(fnmatch(b"/usr/share/doc/*", b"/usr/share/doc/a/b/c"));
         assert!(!fnmatch(b"/usr/share/doc/*", b"/usr/share/doc"));
-        assert!(fnmatch(b"/usr/share/man/??/*", b"/usr/share/man/de/man1/x.1.gz"));
-        assert!(fnmatch(b"/usr/share/locale/[a-c]*", b"/usr/share/locale/bg/x"));
-        assert!(!fnmatch(b"/usr/share/locale/[!a-c]*", b"/usr/share/locale/bg/x"));
+        assert!(fnmatch(
+            b"/usr/share/man/??/*",
+            b"/usr/share/man/de/man1/x.1.gz"
+        ));
+        assert!(fnmatch(
+            b"/usr/share/locale/[a-c]*",
+            b"/usr/share/locale/bg/x"
+        ));
+        assert!(!fnmatch(
+            b"/usr/share/locale/[!a-c]*",
+            b"/usr/share/locale/bg/x"
+        ));
         assert!(fnmatch(b"/a\\*b", b"/a*b"));
         assert!(!fnmatch(b"/a\\*b", b"/axb"));
         assert!(fnmatch(b"/x[", b"/x["));
@@ -209,7 +218,16 @@ mod tests {
 
     #[test]
     fn hostile_patterns_never_panic() {
-        for p in [&b"["[..], b"[!", b"[a-", b"\\", b"[\\", b"[]", b"[]]", b"[!]a]"] {
+        for p in [
+            &b"["[..],
+            b"[!",
+            b"[a-",
+            b"\\",
+            b"[\\",
+            b"[]",
+            b"[]]",
+            b"[!]a]",
+        ] {
             for s in [&b""[..], b"a", b"]", b"[", b"\\"] {
                 let _ = fnmatch(p, s);
             }

@@ -329,7 +329,12 @@ impl Reader<'_> {
         None
     }
 
-    fn build_package(&mut self, s: &Stanza, diversions: &Diversions, filters: &PathFilters) -> Built {
+    fn build_package(
+        &mut self,
+        s: &Stanza,
+        diversions: &Diversions,
+        filters: &PathFilters,
+    ) -> Built {
         let e = &s.entry;
         let info = self.admindir.join("info");
         let names = info_names(e);
@@ -353,7 +358,11 @@ impl Reader<'_> {
                     e.name, names[0]
                 ),
             )
-            .for_path(&Path::new("/").join(&info).join(format!("{}.list", names[0])));
+            .for_path(
+                &Path::new("/")
+                    .join(&info)
+                    .join(format!("{}.list", names[0])),
+            );
             f.compute_id(&package_key(e));
             self.notes.push(f);
         }
@@ -386,9 +395,9 @@ impl Reader<'_> {
                 self.note_bad_lines(path, &sums.bad_lines, e);
             }
             for (p, d) in sums.entries {
-                if !md5.contains_key(&p) {
-                    md5_order.push(p.clone());
-                    md5.insert(p, d);
+                if let std::collections::hash_map::Entry::Vacant(v) = md5.entry(p) {
+                    md5_order.push(v.key().clone());
+                    v.insert(d);
                 }
             }
         }
@@ -408,11 +417,8 @@ impl Reader<'_> {
             f.compute_id(&package_key(e));
             self.notes.push(f);
         }
-        let conffiles: HashMap<&[u8], &status::Conffile> = e
-            .conffiles
-            .iter()
-            .map(|c| (c.path.as_slice(), c))
-            .collect();
+        let conffiles: HashMap<&[u8], &status::Conffile> =
+            e.conffiles.iter().map(|c| (c.path.as_slice(), c)).collect();
 
         let mut files = Vec::new();
         let mut raw_paths = Vec::new();
@@ -596,7 +602,11 @@ impl Reader<'_> {
                 // update-alternatives makes a slave link only when the
                 // choice has the slave and its target exists.
                 let Some(target) = target else { continue };
-                if self.root.lstat(Path::new(OsStr::from_bytes(target))).is_err() {
+                if self
+                    .root
+                    .lstat(Path::new(OsStr::from_bytes(target)))
+                    .is_err()
+                {
                     continue;
                 }
                 let salt = alternatives::alt_path(&slave.name);
@@ -725,9 +735,8 @@ fn has_plain_leaf(list: &[Vec<u8>], conffiles: &[status::Conffile]) -> bool {
             parents.insert(&p[..cut]);
         }
     }
-    list.iter().any(|p| {
-        !parents.contains(p.as_slice()) && !conffiles.iter().any(|c| c.path == *p)
-    })
+    list.iter()
+        .any(|p| !parents.contains(p.as_slice()) && !conffiles.iter().any(|c| c.path == *p))
 }
 
 fn is_absent(e: &io::Error) -> bool {

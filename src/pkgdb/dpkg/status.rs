@@ -457,8 +457,10 @@ Package: b2\nStatus: deinstall ok config-files\nConffiles:\n /etc/b c0ffee00c0ff
 
     #[test]
     fn conffile_lines() {
-        let c = parse_conffile(b" /etc/with space/x.conf 0123456789abcdef0123456789abcdef remove-on-upgrade")
-            .unwrap();
+        let c = parse_conffile(
+            b" /etc/with space/x.conf 0123456789abcdef0123456789abcdef remove-on-upgrade",
+        )
+        .unwrap();
         assert_eq!(c.path, b"/etc/with space/x.conf");
         assert!(c.remove_on_upgrade && !c.obsolete);
         assert!(matches!(c.digest, ConffileDigest::Md5(_)));
@@ -482,7 +484,8 @@ Package: b2\nStatus: deinstall ok config-files\nConffiles:\n /etc/b c0ffee00c0ff
 
     #[test]
     fn bad_stanzas_are_errors_not_panics() {
-        let data = b"Package: ../../x\nVersion: 1\n\nno colon here\n\nPackage: ok\nStatus: bogus\n\n\
+        let data =
+            b"Package: ../../x\nVersion: 1\n\nno colon here\n\nPackage: ok\nStatus: bogus\n\n\
 Package: ok\nStatus: install ok installed\n\nPackage: ok\nVersion: x:1\n\n#only a comment\n";
         let v = parse(data, 0);
         assert_eq!(v.len(), 5);
@@ -499,7 +502,10 @@ Package: ok\nStatus: install ok installed\n\nPackage: ok\nVersion: x:1\n\n#only 
     #[test]
     fn versions() {
         let v = DebVersion::parse("2.30-1ubuntu1-2").unwrap();
-        assert_eq!((v.upstream.as_str(), v.revision.as_str()), ("2.30-1ubuntu1", "2"));
+        assert_eq!(
+            (v.upstream.as_str(), v.revision.as_str()),
+            ("2.30-1ubuntu1", "2")
+        );
         let v = DebVersion::parse("1.0").unwrap();
         assert_eq!(v.revision, "");
         assert!(DebVersion::parse("").is_none());

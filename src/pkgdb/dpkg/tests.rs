@@ -207,11 +207,22 @@ fn reads_packages_records_and_notes() {
         .iter()
         .map(|f| (f.kind.as_str(), f.severity))
         .collect();
-    assert!(kinds.contains(&("header-malformed", Severity::High)), "{kinds:?}");
+    assert!(
+        kinds.contains(&("header-malformed", Severity::High)),
+        "{kinds:?}"
+    );
     let messages: Vec<&str> = db.notes.iter().map(|f| f.message.as_str()).collect();
-    assert!(messages.iter().any(|m| m.contains("half-installed") && m.contains("broken")));
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("half-installed") && m.contains("broken"))
+    );
     assert!(messages.iter().any(|m| m.contains("config-files")));
-    assert!(messages.iter().any(|m| m.contains("package nolist has no file list")));
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("package nolist has no file list"))
+    );
     assert_eq!(db.notes.len(), 4, "{messages:?}");
 }
 
@@ -245,11 +256,27 @@ fn an_untouched_root_is_clean_and_tampering_is_found() {
     got.retain(|f| f.0.starts_with("file-"));
     got.sort();
     let want = vec![
-        ("file-changed".into(), "/etc/alternatives/hi".into(), "....L....".into()),
-        ("file-changed".into(), "/etc/hello.conf".into(), "..5......".into()),
-        ("file-changed".into(), "/usr/bin/hello".into(), "..5......".into()),
+        (
+            "file-changed".into(),
+            "/etc/alternatives/hi".into(),
+            "....L....".into(),
+        ),
+        (
+            "file-changed".into(),
+            "/etc/hello.conf".into(),
+            "..5......".into(),
+        ),
+        (
+            "file-changed".into(),
+            "/usr/bin/hello".into(),
+            "..5......".into(),
+        ),
         ("file-missing".into(), "/etc/old.conf".into(), String::new()),
-        ("file-missing".into(), "/usr/bin/diverted.real".into(), String::new()),
+        (
+            "file-missing".into(),
+            "/usr/bin/diverted.real".into(),
+            String::new(),
+        ),
     ];
     assert_eq!(got, want);
 
@@ -503,7 +530,11 @@ fn real_status_files_have_the_right_package_counts() {
     assert_eq!(count_installed(status), 90);
     let db = fx.read();
     assert_eq!(db.packages.len(), 90);
-    assert!(db.notes.iter().any(|n| n.message.contains("1 package(s) are removed")));
+    assert!(
+        db.notes
+            .iter()
+            .any(|n| n.message.contains("1 package(s) are removed"))
+    );
 }
 
 #[test]

@@ -138,6 +138,28 @@ fn digest_len(algo: DigestAlgo) -> Option<usize> {
     }
 }
 
+/// Hex to bytes (either case), `None` for an odd length or a non-hex digit.
+/// A plain loop: `hex::decode`'s iterator chain was a sixth of the time to
+/// read a 150,000-file database.
+fn decode_hex(s: &[u8]) -> Option<Vec<u8>> {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() / 2);
+    for pair in s.chunks_exact(2) {
+        out.push(nibble(pair[0])? << 4 | nibble(pair[1])?);
+    }
+    Some(out)
+}
+
 /// Decode the hex digests; an empty string is "no digest".
 fn digests(hexes: &[&[u8]], algo: DigestAlgo) -> Result<Vec<Vec<u8>>, HeaderError> {
     let invalid = |fault| HeaderError::InvalidData {
@@ -151,7 +173,7 @@ fn digests(hexes: &[&[u8]], algo: DigestAlgo) -> Result<Vec<Vec<u8>>, HeaderErro
             if s.is_empty() {
                 return Ok(Vec::new());
             }
-            let d = hex::decode(s).map_err(|_| invalid(DataFault::BadHex { index }))?;
+            let d = decode_hex(s).ok_or_else(|| invalid(DataFault::BadHex { index }))?;
             match digest_len(algo) {
                 Some(expected) if expected != d.len() => Err(invalid(DataFault::DigestLength {
                     index,
@@ -261,6 +283,27 @@ mod tests {
     };
     use std::collections::HashMap;
     use std::path::Path;
+
+    #[test]
+    fn decode_hex_agrees_with_the_hex_crate() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let alphabet = b"0123456789abcdefABCDEFgG x\x00\xff";
+        for len in 0..70 {
+            for _ in 0..50 {
+                let s: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        // Mostly valid digits, sometimes not.
+                        let i = (state % 100) as usize;
+                        alphabet[if i < 90 { i % 22 } else { 22 + i % 6 }]
+                    })
+                    .collect();
+                assert_eq!(decode_hex(&s), hex::decode(&s).ok(), "{s:?}");
+            }
+        }
+    }
 
     const MD5_A: &str = "d41d8cd98f00b204e9800998ecf8427e";
     const MD5_B: &str = "0123456789abcdef0123456789abcdef";

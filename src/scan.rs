@@ -392,7 +392,7 @@ impl ScanBuilder {
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         sink.send(Progress::Finished);
 
-        Ok(Report {
+        let report = Report {
             root: self.root.clone(),
             database: DatabaseInfo {
                 format: db.format,
@@ -411,7 +411,13 @@ impl ScanBuilder {
             findings,
             packages,
             trust,
-        })
+        };
+        // Freeing a 150,000-file database takes tens of milliseconds that
+        // nobody waits for: do it off the caller's path.
+        let _ = std::thread::Builder::new()
+            .name("rootaudit-free".into())
+            .spawn(move || drop((db, index, pool)));
+        Ok(report)
     }
 }
 

@@ -642,4 +642,81 @@ mod tests {
                 .is_err()
         );
     }
+
+    #[test]
+    fn fd_names_format_without_allocating() {
+        for fd in [0, 7, 10, 99, 1000, 65_535, i32::MAX] {
+            assert_eq!(FdName::new(fd).as_str(), fd.to_string());
+        }
+    }
+
+    /// Reading xattrs through the open file (one `flistxattr`, then
+    /// `fgetxattr`) answers exactly what the per-name path lookup answers.
+    #[test]
+    fn xattrs_through_open_file_match_path_lookup() {
+        let t = fixture();
+        let plain = t.path().join("etc/plain");
+        let capped = t.path().join("etc/capped");
+        let acl = t.path().join("etc/acl");
+        let labelled = t.path().join("etc/labelled");
+        for p in [&plain, &capped, &acl, &labelled] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        // cap_net_raw=ep, VFS_CAP_REVISION_2.
+        let cap = [0, 0, 0, 2, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        // user::rw- user:1000:rw- group::r-- mask::rw- other::r--
+        let mut ext_acl = vec![2, 0, 0, 0];
+        for (tag, perm, id) in [
+            (1u16, 6u16, u32::MAX),
+            (2, 6, 1000),
+            (4, 4, u32::MAX),
+            (0x10, 6, u32::MAX),
+            (0x20, 4, u32::MAX),
+        ] {
+            ext_acl.extend(tag.to_le_bytes());
+            ext_acl.extend(perm.to_le_bytes());
+            ext_acl.extend(id.to_le_bytes());
+        }
+        let set = |p: &Path, name: &str, v: &[u8]| {
+            rustix::fs::setxattr(p, name, v, rustix::fs::XattrFlags::empty())
+        };
+        if set(&capped, "security.capability", &cap).is_err()
+            || set(&acl, "system.posix_acl_access", &ext_acl).is_err()
+            || set(&labelled, "user.rootaudit", b"other").is_err()
+        {
+            eprintln!("SKIPPING xattr test: cannot set xattrs here (needs root and ACLs)");
+            return;
+        }
+        let root = Root::open(t.path()).unwrap();
+        for name in ["plain", "capped", "acl", "labelled"] {
+            let path = format!("/etc/{name}");
+            let entry = root.lookup(Path::new(&path)).unwrap();
+            let file = root.open_regular(&entry, Path::new(&path)).unwrap();
+            let mut fast = Xattrs::new(&entry, Some(&file));
+            let mut slow = Xattrs::new(&entry, None);
+            for attr in [
+                "security.capability",
+                "system.posix_acl_access",
+                "user.rootaudit",
+                "user.absent",
+            ] {
+                assert_eq!(
+                    fast.get(attr).unwrap(),
+                    slow.get(attr).unwrap(),
+                    "{name} {attr}"
+                );
+            }
+        }
+        let entry = root.lookup(Path::new("/etc/capped")).unwrap();
+        let file = root.open_regular(&entry, Path::new("/etc/capped")).unwrap();
+        let got = Xattrs::new(&entry, Some(&file))
+            .get("security.capability")
+            .unwrap();
+        assert_eq!(got.as_deref(), Some(&cap[..]));
+        let entry = root.lookup(Path::new("/etc/plain")).unwrap();
+        let file = root.open_regular(&entry, Path::new("/etc/plain")).unwrap();
+        let mut x = Xattrs::new(&entry, Some(&file));
+        assert_eq!(x.get("security.capability").unwrap(), None);
+        assert_eq!(x.get("system.posix_acl_access").unwrap(), None);
+    }
 }

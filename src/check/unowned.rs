@@ -16,7 +16,8 @@
 //! | anything else (files, symlinks, device nodes) | `unowned-file` | info, one summary per directory tree unless verbose |
 //!
 //! Directories are walked, not reported. `.pyc`/`.pyo` files belong to the
-//! `bytecode` check and are not counted here.
+//! `bytecode` check and are not counted here, and the directory holding the
+//! package database (`/usr/lib/sysimage/rpm`, `/var/lib/rpm`) is not walked.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -204,6 +205,15 @@ pub fn run(ctx: &ScanContext<'_>, opts: &UnownedOptions) -> Vec<Finding> {
     let own = Ownership::new(root, ctx.index);
     let walker = Walker::new(root);
     let exclude = opts.trees.exclude();
+    // The package database's own directory is the package manager's state,
+    // not an unaccounted file (matched by inode: `/var/lib/rpm` is often a
+    // symlink to `/usr/lib/sysimage/rpm`).
+    let db_dirs: Vec<(u64, u64)> = std::iter::once(&ctx.db.path)
+        .chain(ctx.db.also_found.iter().map(|(_, p)| p))
+        .filter_map(|p| p.parent())
+        .filter_map(|d| root.lookup_follow(d).ok())
+        .map(|e| (e.stat.dev, e.stat.ino))
+        .collect();
     let mut found: Vec<(PathBuf, FileStat, PathBuf)> = Vec::new();
     let mut findings = Vec::new();
     for tree in opts.trees.expand(root) {
@@ -212,6 +222,9 @@ pub fn run(ctx: &ScanContext<'_>, opts: &UnownedOptions) -> Vec<Finding> {
                 return Visit::Skip;
             }
             if st.is_dir() {
+                if db_dirs.contains(&(st.dev, st.ino)) {
+                    return Visit::Skip;
+                }
                 return Visit::Descend;
             }
             let name = path.file_name().map(|n| n.as_bytes()).unwrap_or(b"");

@@ -594,3 +594,30 @@ fn distroless_status_d_verifies_its_real_file() {
         "..5......".into()
     )));
 }
+
+#[test]
+fn path_excluded_files_may_be_missing() {
+    let fx = sample();
+    fx.write(
+        "etc/dpkg/dpkg.cfg.d/excludes",
+        "path-exclude=/usr/share/doc/*\npath-include=/usr/share/doc/*/copyright\n",
+    );
+    fx.write(
+        "etc/dpkg/dpkg.cfg.d/ignored.conf",
+        "path-exclude=/usr/bin/*\n",
+    );
+    let db = fx.read();
+    let hello = &db.packages[0];
+    assert!(
+        file(hello, "/usr/share/doc/hello")
+            .flags
+            .contains(FileFlags::MISSINGOK)
+    );
+    assert!(
+        !file(hello, "/usr/bin/hello")
+            .flags
+            .contains(FileFlags::MISSINGOK)
+    );
+    std::fs::remove_dir_all(fx.path("usr/share/doc/hello")).unwrap();
+    assert!(!fx.scan().iter().any(|f| f.1 == "/usr/share/doc/hello"));
+}

@@ -377,11 +377,8 @@ impl ScanBuilder {
                 FindingKind::FileChanged | FindingKind::FileMissing | FindingKind::FileUnreadable
             )
         }) {
-            let key = f
-                .package
-                .as_deref()
-                .map(|p| crate::output::escape_bytes(p.as_bytes()));
-            if let Some(v) = key.and_then(|p| verdicts.get(p.as_str()).copied())
+            // Both sides hold the escaped NEVRA.
+            if let Some(v) = f.package.as_deref().and_then(|p| verdicts.get(p).copied())
                 && v != crate::trust::HeaderVerdict::Trusted
             {
                 f.header = Some(v.as_str().to_string());
@@ -438,7 +435,7 @@ fn no_digest_findings(db: &pkgdb::Database) -> Vec<Finding> {
                     p.files.len()
                 ),
             );
-            f.package = Some(p.nevra());
+            f.package = Some(p.display_nevra());
             f.count = Some(p.files.len() as u64);
             f.compute_id(&p.key());
             f

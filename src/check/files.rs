@@ -79,7 +79,7 @@ pub fn run(ctx: &ScanContext<'_>) -> (Vec<Finding>, FileTotals) {
                 let shared = ctx.index.owner_count(&rec.path) > 1;
                 let out = check.verify(rec, shared);
                 let finding = out.finding.map(|mut f| {
-                    f.package = Some(pkg.nevra());
+                    f.package = Some(pkg.display_nevra());
                     f.compute_id(&pkg.key());
                     f
                 });

@@ -174,6 +174,12 @@ impl Package {
         s
     }
 
+    /// [`Package::nevra`] escaped for output: names come from the target
+    /// and may hold control characters.
+    pub fn display_nevra(&self) -> String {
+        crate::output::escape_bytes(self.nevra().as_bytes())
+    }
+
     /// `name.arch`: the identity that survives an update.
     pub fn key(&self) -> String {
         match &self.arch {

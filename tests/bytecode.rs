@@ -494,3 +494,62 @@ fn rpm_root_owned_pycs_go_to_the_files_check() {
     let f = one(&a, &cached);
     assert_eq!(f["kind"], "file-changed", "{f}");
 }
+
+/// Hostile files where pycs are expected: control bytes in names, a
+/// truncated header, garbage after a valid header, a symlink loop, a
+/// symlink out of the root, a FIFO and a directory named like pycs. The
+/// scan finishes, escapes every name and never opens the FIFO.
+#[test]
+fn hostile_pyc_files_are_reported_not_fatal() {
+    let py = require_python!();
+    let root = dpkg_root(&[]);
+    let lib = add_stdlib(&root, &py);
+    let site = lib.join("site-packages");
+    let work = tempfile::tempdir().unwrap();
+    write(&work.path().join("m.py"), EVIL);
+    compile(
+        &work.path().join("m.py"),
+        &work.path().join("m.pyc"),
+        "TIMESTAMP",
+    );
+    let good = std::fs::read(work.path().join("m.pyc")).unwrap();
+    write(&site.join("evil\x1b[31m\n.pyc"), &good);
+    write(&site.join("short.pyc"), &good[..10]);
+    let mut garbage = good[..16].to_vec();
+    garbage.extend((0..4000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    write(&site.join("garbage.pyc"), &garbage);
+    write(&site.join("notpyc.pyc"), b"\x7fELF not a pyc at all");
+    std::os::unix::fs::symlink("loop.pyc", site.join("loop.pyc")).unwrap();
+    std::os::unix::fs::symlink("/../../../../etc/passwd", site.join("escape.pyc")).unwrap();
+    run_ok(Command::new("mkfifo").arg(site.join("fifo.pyc")));
+    std::fs::create_dir_all(site.join("dir.pyc")).unwrap();
+
+    let a = scan(root.path(), &[]);
+    assert!(!a.raw.bytes().any(|b| b < 0x20 && b != b'\n'), "{}", a.raw);
+    let site_t = format!("/usr/lib/python{}/site-packages", py.version);
+    let f = one(&a, &format!("{site_t}/evil\\x1b[31m\\x0a.pyc"));
+    assert_eq!(kind_sev(f), ("bytecode-sourceless", "high"), "{f}");
+    for (name, kind) in [
+        ("short.pyc", "bytecode-foreign-magic"),
+        ("notpyc.pyc", "bytecode-foreign-magic"),
+        ("garbage.pyc", "bytecode-sourceless"),
+        ("loop.pyc", "check-incomplete"),
+        ("escape.pyc", "bytecode-foreign-magic"),
+    ] {
+        let f = one(&a, &format!("{site_t}/{name}"));
+        assert_eq!(f["kind"], kind, "{name}: {f}");
+    }
+    let f = one(&a, &format!("{site_t}/garbage.pyc"));
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("code object not decoded"),
+        "{f}"
+    );
+    // The passwd file read through the symlink is the target's own.
+    let f = one(&a, &format!("{site_t}/escape.pyc"));
+    assert!(f["message"].as_str().unwrap().contains("not a pyc"), "{f}");
+    assert!(a.findings_for(&format!("{site_t}/fifo.pyc")).is_empty());
+    assert!(a.findings_for(&format!("{site_t}/dir.pyc")).is_empty());
+}

@@ -482,7 +482,7 @@ impl Classifier<'_> {
         let mut f = Finding::new(kind, sev, msg).for_path(path);
         match self.owners.get(path) {
             Some(p) => {
-                f.package = Some(p.nevra());
+                f.package = Some(p.display_nevra());
                 f.compute_id(&p.key());
             }
             None => f.compute_id(""),
@@ -505,6 +505,10 @@ impl Classifier<'_> {
         let path = &c.path;
         let loc = locate(path)?;
         let esc = crate::output::escape_path;
+        let owned = self.own.is_owned(path);
+        if owned && loc.cached {
+            return None; // the files check verifies it
+        }
         let source = match self.root.lookup_follow(&loc.source) {
             Ok(e) if e.stat.is_regular() => Some(e.stat),
             Ok(_) => None,
@@ -523,7 +527,7 @@ impl Classifier<'_> {
             .map(|n| crate::output::escape_bytes(n.as_bytes()))
             .unwrap_or_default();
 
-        if self.own.is_owned(path) {
+        if owned {
             // The files check verifies its content; only say it has no source.
             return sourceless.then(|| {
                 Outcome::Report(self.finding(
@@ -558,12 +562,20 @@ impl Classifier<'_> {
             Ok(None)
         };
         let decorate = |mut f: Finding| {
-            if let Ok(Some(s)) = &code {
-                f.imports = s.imports.clone();
-                f.strings = s.strings.clone();
-                if let Some(file) = &s.filename {
-                    f.message.push_str(&format!(" [compiled from {file}]"));
+            match &code {
+                Ok(Some(s)) => {
+                    f.imports = s.imports.clone();
+                    f.strings = s.strings.clone();
+                    if let Some(file) = &s.filename {
+                        f.message.push_str(&format!(" [compiled from {file}]"));
+                    }
                 }
+                Ok(None) => f.message.push_str(&format!(
+                    " [larger than {MAX_PYC_BYTES} bytes: code not decoded]"
+                )),
+                Err(e) => f
+                    .message
+                    .push_str(&format!(" [code object not decoded: {e}]")),
             }
             Outcome::Report(f)
         };

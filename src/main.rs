@@ -329,14 +329,14 @@ fn refuse_output_inside_root(root: &Path, out: &Path) -> anyhow::Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    if let Ok(dir) = parent.canonicalize() {
-        if dir.starts_with(&root) {
-            bail!(
-                "refusing to write the report into the audited root ({}): choose a path outside {}",
-                out.display(),
-                root.display()
-            );
-        }
+    if let Ok(dir) = parent.canonicalize()
+        && dir.starts_with(&root)
+    {
+        bail!(
+            "refusing to write the report into the audited root ({}): choose a path outside {}",
+            out.display(),
+            root.display()
+        );
     }
     Ok(())
 }

@@ -271,7 +271,7 @@ impl RawHeader {
         let mut data = self.region_data.clone();
         let mut index = self.region_index.clone();
         for e in &self.outside {
-            while data.len() % type_align(e.ty) != 0 {
+            while !data.len().is_multiple_of(type_align(e.ty)) {
                 data.push(0);
             }
             for v in [e.tag, e.ty, data.len() as u32, e.count] {

@@ -182,7 +182,12 @@ mod tests {
             let mut f = tempfile::tempfile().unwrap();
             f.write_all(&data).unwrap();
             let want = hex::encode(Sha256::digest(&data));
-            for hint in [None, Some(len as u64), Some(len as u64 / 2), Some(len as u64 + 9)] {
+            for hint in [
+                None,
+                Some(len as u64),
+                Some(len as u64 / 2),
+                Some(len as u64 + 9),
+            ] {
                 use std::io::Seek;
                 f.rewind().unwrap();
                 let (d, n) = digest_file(&mut f, DigestAlgo::Sha256, hint)

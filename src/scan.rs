@@ -250,7 +250,11 @@ impl ScanBuilder {
             .unwrap_or_default();
 
         let mut findings: Vec<Finding> = Vec::new();
-        if self.checks.contains(CheckKind::Files) {
+        // Only a database that records owners needs the target's accounts.
+        let records_owners = db
+            .attributes
+            .intersects(crate::finding::VerifyAttrs::USER | crate::finding::VerifyAttrs::GROUP);
+        if self.checks.contains(CheckKind::Files) && records_owners {
             findings.extend(account_notes);
         }
         for m in &db.malformed {

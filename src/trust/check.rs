@@ -534,8 +534,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::pkgdb::rpm::package::package_from_header;
-    use crate::pkgdb::{DbFormat, MalformedRecord};
+    use crate::pkgdb::DbFormat;
 
     fn realdata() -> Option<PathBuf> {
         let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
@@ -554,20 +553,9 @@ mod tests {
         let mut malformed = Vec::new();
         for (i, b) in blobs.into_iter().enumerate() {
             let record = i as u64 + 1;
-            match Header::parse(&b) {
-                Ok(h) => match package_from_header(h.clone(), record) {
-                    Ok(p) => packages.push(p),
-                    Err(error) => malformed.push(MalformedRecord {
-                        record,
-                        error,
-                        header: Some(h),
-                    }),
-                },
-                Err(error) => malformed.push(MalformedRecord {
-                    record,
-                    error,
-                    header: None,
-                }),
+            match crate::pkgdb::rpm::read_record(&b, record) {
+                Ok(p) => packages.push(p),
+                Err(m) => malformed.push(*m),
             }
         }
         Database {

@@ -18,10 +18,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::package::package_from_header;
 use crate::error::{DatabaseError, Error};
-use crate::pkgdb::rpm::header::Header;
-use crate::pkgdb::{Database, DbFormat, MalformedRecord};
+use crate::pkgdb::{Database, DbFormat};
 use crate::target::Root;
 
 /// Read every header of the sqlite rpmdb at `rel` (inside ROOT).
@@ -90,20 +88,9 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
                 rusqlite::types::ValueRef::Blob(b) => b,
                 _ => &[][..],
             };
-            match Header::parse(bytes) {
-                Ok(h) => match package_from_header(h.clone(), record) {
-                    Ok(p) => packages.push(p),
-                    Err(error) => malformed.push(MalformedRecord {
-                        record,
-                        error,
-                        header: Some(h),
-                    }),
-                },
-                Err(error) => malformed.push(MalformedRecord {
-                    record,
-                    error,
-                    header: None,
-                }),
+            match super::read_record(bytes, record) {
+                Ok(p) => packages.push(p),
+                Err(m) => malformed.push(*m),
             }
         }
     }

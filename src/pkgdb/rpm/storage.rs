@@ -30,7 +30,6 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::header::{Header, HeaderError, MAX_DATA, MAX_ENTRIES};
-use super::package::package_from_header;
 use crate::error::{DatabaseError, Error};
 use crate::finding::{Finding, FindingKind, Severity, VerifyAttrs};
 use crate::pkgdb::{Database, DbFormat, MalformedRecord};
@@ -430,25 +429,17 @@ pub fn into_database(format: DbFormat, path: PathBuf, extracted: Extracted) -> D
                 continue;
             }
         };
-        match Header::parse(&blob) {
-            Ok(h) if !first => malformed.push(MalformedRecord {
+        if first {
+            match super::read_record(&blob, record) {
+                Ok(p) => packages.push(p),
+                Err(m) => malformed.push(*m),
+            }
+        } else {
+            malformed.push(MalformedRecord {
                 record,
                 error: HeaderError::Storage(StorageFault::DuplicateRecord { record }),
-                header: Some(h),
-            }),
-            Ok(h) => match package_from_header(h.clone(), record) {
-                Ok(p) => packages.push(p),
-                Err(error) => malformed.push(MalformedRecord {
-                    record,
-                    error,
-                    header: Some(h),
-                }),
-            },
-            Err(error) => malformed.push(MalformedRecord {
-                record,
-                error,
-                header: None,
-            }),
+                header: Header::parse(&blob).ok(),
+            });
         }
     }
     let notes = extracted

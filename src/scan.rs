@@ -240,7 +240,17 @@ impl ScanBuilder {
             path: self.root.clone(),
             source,
         })?;
-        let db = pkgdb::open(&root, self.dbpath.as_deref(), self.db_format)?;
+        // The worker pool exists before the database is read: headers are
+        // parsed on it too (and `--jobs 1` stays one worker throughout).
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.jobs.unwrap_or(0))
+            .thread_name(|i| format!("rootaudit-{i}"))
+            .build()
+            .map_err(|e| Error::Io {
+                what: "starting worker threads".into(),
+                source: std::io::Error::other(e),
+            })?;
+        let db = pool.install(|| pkgdb::open(&root, self.dbpath.as_deref(), self.db_format))?;
         let (accounts, account_notes) = load_accounts(&root);
         let index = OwnershipIndex::build(&db.packages);
         let sink = self
@@ -286,14 +296,6 @@ impl ScanBuilder {
             bytes,
         });
 
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.jobs.unwrap_or(0))
-            .thread_name(|i| format!("rootaudit-{i}"))
-            .build()
-            .map_err(|e| Error::Io {
-                what: "starting worker threads".into(),
-                source: std::io::Error::other(e),
-            })?;
         let ctx = ScanContext {
             root: &root,
             db: &db,

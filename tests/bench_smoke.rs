@@ -46,11 +46,11 @@ fn bench_produces_the_table_at_tiny_scale() {
         "| rpm -Va |",
         "| rootaudit -j1 |",
         "| openssl dgst x1 |",
-        "| database alone (`--checks none`",
+        "| database alone -j1 (`--checks none`",
         "speed-up over rpm -Va",
         "bytes/s vs parallel openssl dgst",
         "| scaling 1 →",
-        "database alone, per 1,000 headers",
+        ", per 1,000 headers |",
         "Rerun: `scripts/bench --scale tiny`",
     ] {
         assert!(

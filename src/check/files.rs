@@ -76,8 +76,7 @@ pub fn run(ctx: &ScanContext<'_>) -> (Vec<Finding>, FileTotals) {
             |(mut findings, mut totals), &(pi, fi)| {
                 let pkg = &packages[pi as usize];
                 let rec = &pkg.files[fi as usize];
-                let shared = ctx.index.owner_count(&rec.path) > 1;
-                let out = check.verify(rec, shared);
+                let out = check.verify_with(rec, || ctx.index.owner_count(&rec.path) > 1);
                 let finding = out.finding.map(|mut f| {
                     f.package = Some(pkg.display_nevra());
                     f.compute_id(&pkg.key());
@@ -117,6 +116,13 @@ impl FileCheck<'_> {
     /// Verify `rec`. `shared` is true when more than one installed package
     /// registers the path (mtime differences are then not reported).
     pub fn verify(&self, rec: &FileRecord, shared: bool) -> FileOutcome {
+        self.verify_with(rec, || shared)
+    }
+
+    /// [`FileCheck::verify`], asking `shared` only when the answer matters
+    /// (the mtime differs): the ownership lookup is then skipped for almost
+    /// every file.
+    pub fn verify_with(&self, rec: &FileRecord, shared: impl FnOnce() -> bool) -> FileOutcome {
         let mut flags = rec.verify;
         match rec.state {
             FileState::NotInstalled | FileState::NetShared => return FileOutcome::default(),
@@ -314,7 +320,7 @@ impl FileCheck<'_> {
             }
         }
 
-        if flags.contains(VerifyAttrs::MTIME) && !shared && st.mtime != i64::from(rec.mtime) {
+        if flags.contains(VerifyAttrs::MTIME) && st.mtime != i64::from(rec.mtime) && !shared() {
             v.failed |= VerifyAttrs::MTIME;
             expected.mtime = Some(i64::from(rec.mtime));
             actual.mtime = Some(st.mtime);

@@ -395,13 +395,9 @@ impl OwnershipIndex {
         let mut owners: HashMap<Box<[u8]>, u32> = HashMap::with_capacity(files);
         for p in packages {
             for f in &p.files {
-                let key = normal_form(&f.path);
-                match owners.get_mut(key.as_ref()) {
-                    Some(n) => *n += 1,
-                    None => {
-                        owners.insert(key.into_owned().into_boxed_slice(), 1);
-                    }
-                }
+                // Almost every path is new: one hash and one probe each.
+                let key = normal_form(&f.path).into_owned().into_boxed_slice();
+                *owners.entry(key).or_insert(0) += 1;
             }
         }
         OwnershipIndex { owners }

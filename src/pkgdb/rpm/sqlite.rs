@@ -80,6 +80,9 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
             .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
             .map_err(|e| fail(e.into()))?;
         let mut rows = stmt.query([]).map_err(|e| fail(e.into()))?;
+        // SQLite is read in order on this thread; headers are parsed a
+        // batch at a time on the worker pool.
+        let mut batch = Vec::with_capacity(super::RECORD_BATCH);
         while let Some(row) = rows.next().map_err(|e| fail(e.into()))? {
             let hnum: i64 = row.get(0).map_err(|e| fail(e.into()))?;
             let blob = row.get_ref(1).map_err(|e| fail(e.into()))?;
@@ -88,11 +91,12 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
                 rusqlite::types::ValueRef::Blob(b) => b,
                 _ => &[][..],
             };
-            match super::read_record(bytes, record) {
-                Ok(p) => packages.push(p),
-                Err(m) => malformed.push(*m),
+            batch.push((record, bytes.to_vec()));
+            if batch.len() == super::RECORD_BATCH {
+                super::read_records(&mut batch, &mut packages, &mut malformed);
             }
         }
+        super::read_records(&mut batch, &mut packages, &mut malformed);
     }
     Ok(Database {
         format: DbFormat::RpmSqlite,

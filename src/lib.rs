@@ -38,6 +38,8 @@ pub mod pkgdb;
 pub mod progress;
 pub mod scan;
 pub mod target;
+#[cfg(test)]
+mod testutil;
 pub mod trust;
 
 pub use error::Error;

@@ -787,21 +787,7 @@ mod tests {
         }
     }
 
-    /// Small deterministic PRNG for the mutation test.
-    struct XorShift(u64);
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            let mut x = self.0;
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            self.0 = x;
-            x
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-    }
+    use crate::testutil::XorShift;
 
     /// Any change to the signed region of a trusted header that still
     /// parses must lose the `trusted` verdict; nothing panics.

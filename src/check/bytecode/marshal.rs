@@ -765,18 +765,7 @@ mod tests {
         }
     }
 
-    /// Small xorshift PRNG: deterministic mutations without a dependency.
-    struct XorShift(u64);
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            let mut x = self.0;
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            self.0 = x;
-            x
-        }
-    }
+    use crate::testutil::XorShift;
 
     /// Truncated and mutated real streams never panic, and errors or
     /// summaries stay within their caps.

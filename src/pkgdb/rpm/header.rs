@@ -1433,21 +1433,7 @@ pub(crate) mod tests {
         );
     }
 
-    /// A small deterministic PRNG for the fuzz test.
-    struct XorShift(u64);
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            let mut x = self.0;
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            self.0 = x;
-            x
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-    }
+    use crate::testutil::XorShift;
 
     fn fuzz_one(blob: &[u8], rng: &mut XorShift, rounds: usize) {
         let exercise = |b: &[u8]| {

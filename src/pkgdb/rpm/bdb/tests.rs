@@ -501,17 +501,7 @@ fn bad_item_offsets_are_faults_not_panics() {
     );
 }
 
-/// A small deterministic PRNG for the fuzz-ish tests.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use crate::testutil::XorShift;
 
 /// Truncations at every page boundary (and inside pages) and random
 /// byte flips end in an error or a result, never a panic or a hang.

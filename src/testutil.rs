@@ -20,3 +20,23 @@ impl XorShift {
         (self.next() % n.max(1) as u64) as usize
     }
 }
+
+/// `../shared/realdata` beside the checkout, or `None` (saying so on
+/// stderr) when it is absent: a user's fresh clone has no `../shared`, CI
+/// has it, and tests using it must skip cleanly without it.
+pub(crate) fn realdata() -> Option<std::path::PathBuf> {
+    realdata_at("")
+}
+
+/// A file or folder inside `../shared/realdata` (see [`realdata`]).
+pub(crate) fn realdata_at(rel: &str) -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/realdata")
+        .join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPING: {} is absent", p.display());
+        None
+    }
+}

@@ -536,15 +536,7 @@ mod tests {
     use super::*;
     use crate::pkgdb::DbFormat;
 
-    fn realdata() -> Option<PathBuf> {
-        let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
-        if d.is_dir() {
-            Some(d)
-        } else {
-            eprintln!("SKIPPING: ../shared/realdata is absent");
-            None
-        }
-    }
+    use crate::testutil::realdata;
 
     /// A database of the given header blobs, as the sqlite reader would
     /// build it.

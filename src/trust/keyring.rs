@@ -927,15 +927,7 @@ fn evaluate_subkey(primary: &packet::PublicKey, sub: &SignedPublicSubKey, now: u
 mod tests {
     use super::*;
 
-    pub(crate) fn realdata() -> Option<PathBuf> {
-        let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
-        if d.is_dir() {
-            Some(d)
-        } else {
-            eprintln!("SKIPPING: ../shared/realdata is absent");
-            None
-        }
-    }
+    pub(crate) use crate::testutil::realdata;
 
     #[test]
     fn loads_every_distribution_key() {

@@ -580,15 +580,7 @@ mod tests {
     use super::*;
     use crate::pkgdb::rpm::file::PackageFile;
 
-    fn realdata() -> Option<PathBuf> {
-        let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
-        if d.is_dir() {
-            Some(d)
-        } else {
-            eprintln!("SKIPPING: ../shared/realdata is absent");
-            None
-        }
-    }
+    use crate::testutil::realdata;
 
     fn store(dirs: &[PathBuf]) -> TrustStore {
         let s = TrustStore::load(dirs).expect("keys load");

@@ -458,13 +458,7 @@ fn fuzzed_admin_files_never_panic() {
 // ---------------------------------------------------------------------------
 
 fn realdata() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/otherdb/dpkg");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPING: {} is absent", p.display());
-        None
-    }
+    crate::testutil::realdata_at("otherdb/dpkg")
 }
 
 /// The independent oracle: stanzas whose Status is `install ok installed`,

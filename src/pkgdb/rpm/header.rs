@@ -897,7 +897,7 @@ impl<'a> Entry<'a> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     /// One entry for [`build`].
     pub(crate) struct Spec {
@@ -1015,16 +1015,7 @@ pub(crate) mod tests {
         blob
     }
 
-    /// `../shared/realdata`, or `None` (with a note) when absent.
-    pub(crate) fn realdata() -> Option<PathBuf> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
-        if dir.is_dir() {
-            Some(dir)
-        } else {
-            eprintln!("skipping: {} not present", dir.display());
-            None
-        }
-    }
+    pub(crate) use crate::testutil::realdata;
 
     /// Every `*.bin` blob of a folder under `realdata/rpmdb/header-blobs`,
     /// sorted by file name.

@@ -2,7 +2,7 @@
 //! page (both byte orders, page checksums, every kind of damage), the real
 //! SLES 12 `Packages`, and truncated or mutated images of both.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::*;
 use crate::pkgdb::rpm::storage::into_database;
@@ -541,17 +541,7 @@ fn fuzz_synthetic() {
     }
 }
 
-fn realdata(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/realdata")
-        .join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPING: {} absent", p.display());
-        None
-    }
-}
+use crate::testutil::realdata_at as realdata;
 
 const SLES: &str = "rpmdb/fossa/sles12sp4/Packages";
 

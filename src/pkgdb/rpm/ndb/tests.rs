@@ -2,7 +2,7 @@
 //! slot and blob damage), the real SLE 15 `Packages.db`, and truncated or
 //! mutated images of both.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::*;
 use crate::pkgdb::rpm::storage::into_database;
@@ -325,17 +325,7 @@ fn fuzz_synthetic() {
     fuzz(&img, 1, 3000, 0x2545_f491_4f6c_dd1d, 1);
 }
 
-fn realdata(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/realdata")
-        .join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPING: {} absent", p.display());
-        None
-    }
-}
+use crate::testutil::realdata_at as realdata;
 
 const SLE15: &str = "rpmdb/sle15-bci/Packages.db";
 

@@ -2,6 +2,7 @@
 //! stages together, draws progress, and maps outcomes to exit status
 //! (0 clean, 1 findings at or above `--fail-on`, 2 could not audit).
 
+use std::fmt::Write as FmtWrite;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -149,7 +150,9 @@ fn load_trust(dirs: &[PathBuf]) -> anyhow::Result<TrustStore> {
 /// `rootaudit keys list`.
 fn keys_list(args: KeysArgs) -> anyhow::Result<ExitCode> {
     let store = load_trust(&args.keys)?;
-    let mut out = io::BufWriter::new(io::stdout().lock());
+    // Built as text first, then written line by line through the same
+    // sanitiser as the scan report (notes quote parser errors).
+    let mut out = String::new();
     if store.dirs().is_empty() {
         writeln!(
             out,
@@ -201,7 +204,11 @@ fn keys_list(args: KeysArgs) -> anyhow::Result<ExitCode> {
         store.problems().len(),
         if store.problems().len() == 1 { "" } else { "s" }
     )?;
-    out.flush()?;
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    for line in out.lines() {
+        writeln!(stdout, "{}", output::sanitize_line(line))?;
+    }
+    stdout.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -42,6 +42,29 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// The last line of defence before a terminal: escape any control or
+/// bidirectional character still in a line that was built from already
+/// escaped parts (a message quoting a parser's error text, say). Unlike
+/// [`escape_bytes`] it leaves `\\` alone, so escaped text passes unchanged.
+pub fn sanitize_line(line: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !line.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        if unsafe_char(c) {
+            let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// [`escape_bytes`] for a path.
 pub fn escape_path(p: &Path) -> String {
     escape_bytes(p.as_os_str().as_bytes())
@@ -63,6 +86,13 @@ mod tests {
         assert_eq!(escape_bytes("caf\u{e9}".as_bytes()), "caf\u{e9}");
         assert_eq!(escape_bytes("x\u{202e}y".as_bytes()), "x\\u{202e}y");
         assert_eq!(escape_bytes("\u{9b}".as_bytes()), "\\u{009b}");
+    }
+
+    #[test]
+    fn sanitize_line_only_touches_unsafe_characters() {
+        assert_eq!(sanitize_line("a\\x1b b"), "a\\x1b b");
+        assert_eq!(sanitize_line("bad \u{1b}[2J name"), "bad \\u{001b}[2J name");
+        assert_eq!(sanitize_line("x\u{202e}y\u{9b}"), "x\\u{202e}y\\u{009b}");
     }
 
     #[test]

@@ -18,16 +18,17 @@ use crate::scan::Report;
 
 /// Write `report` as text.
 pub fn write(report: &Report, mut out: impl Write) -> io::Result<()> {
+    let mut put = |l: &str| writeln!(out, "{}", super::sanitize_line(l));
     for l in header_lines(report) {
-        writeln!(out, "{l}")?;
+        put(&l)?;
     }
     for f in report.findings.iter().filter(|f| !is_header_kind(f.kind)) {
-        writeln!(out, "{}", line(f))?;
+        put(&line(f))?;
     }
     if let Some(l) = headers_summary(report) {
-        writeln!(out, "{l}")?;
+        put(&l)?;
     }
-    writeln!(out, "{}", summary(report))
+    put(&summary(report))
 }
 
 /// Kinds about package headers and keys (check `headers`), printed first.

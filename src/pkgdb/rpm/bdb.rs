@@ -153,13 +153,7 @@ pub enum BdbError {
 /// Read every header of the BerkeleyDB `Packages` file at `rel` (inside
 /// ROOT).
 pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
-    let path = storage::target_path(rel);
-    let file = storage::open_db_file(root, rel)?;
-    let extracted = extract(&file).map_err(|reason| Error::Database {
-        path: path.clone(),
-        reason,
-    })?;
-    Ok(storage::into_database(DbFormat::RpmBdb, path, extracted))
+    storage::read_with(root, rel, DbFormat::RpmBdb, extract)
 }
 
 /// Walk the hash database in `src` and return every record in it (key 0,

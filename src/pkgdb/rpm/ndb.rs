@@ -93,13 +93,7 @@ pub enum NdbError {
 
 /// Read every header of the NDB `Packages.db` file at `rel` (inside ROOT).
 pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
-    let path = storage::target_path(rel);
-    let file = storage::open_db_file(root, rel)?;
-    let extracted = extract(&file).map_err(|reason| Error::Database {
-        path: path.clone(),
-        reason,
-    })?;
-    Ok(storage::into_database(DbFormat::RpmNdb, path, extracted))
+    storage::read_with(root, rel, DbFormat::RpmNdb, extract)
 }
 
 /// One slot in use.

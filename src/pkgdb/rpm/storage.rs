@@ -406,6 +406,23 @@ pub struct Extracted {
     pub damage: Vec<Damage>,
 }
 
+/// Open the file at `rel` inside ROOT, extract its records with `extract`
+/// and parse them: the whole of a file-based backend's `read`.
+pub fn read_with(
+    root: &Root,
+    rel: &Path,
+    format: DbFormat,
+    extract: impl FnOnce(&DbFile) -> Result<Extracted, DatabaseError>,
+) -> Result<Database, Error> {
+    let path = target_path(rel);
+    let file = open_db_file(root, rel)?;
+    let extracted = extract(&file).map_err(|reason| Error::Database {
+        path: path.clone(),
+        reason,
+    })?;
+    Ok(into_database(format, path, extracted))
+}
+
 /// Parse every extracted blob into a [`Package`](crate::pkgdb::Package)
 /// (the same way [`super::sqlite`] does) and assemble the [`Database`]:
 /// unreadable or unparseable records become [`MalformedRecord`]s (keeping

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use super::ScanContext;
 use crate::finding::{FileAttrs, Finding, FindingKind, Severity, Verify, VerifyAttrs};
-use crate::pkgdb::{FileFlags, FileRecord, FileState};
+use crate::pkgdb::{FileFlags, FileRecord, FileState, Package};
 use crate::progress::Progress;
 use crate::target::accounts::{Accounts, rpm_expected_mode, rpm_group_matches, rpm_user_matches};
 use crate::target::caps;
@@ -51,35 +51,61 @@ pub struct FileTotals {
     pub bytes_hashed: u64,
 }
 
-/// Verify every file of every package in parallel (in the current rayon
-/// pool), biggest recorded size first so a huge file does not start last
-/// and serialise the tail. Findings carry their package's NEVRA and id.
-pub fn run(ctx: &ScanContext<'_>) -> (Vec<Finding>, FileTotals) {
-    let packages = &ctx.db.packages;
-    let mut work: Vec<(u32, u32)> = Vec::new();
-    for (pi, p) in packages.iter().enumerate() {
-        for fi in 0..p.files.len() {
-            work.push((pi as u32, fi as u32));
+/// Files at least this big (recorded size) are verified before all others,
+/// biggest first, so that a huge file does not start last and serialise
+/// the tail of the scan; the rest are verified a batch of packages at a
+/// time as the database streams past.
+pub const LARGE_FILE: u64 = 1 << 20;
+
+/// What a finding says about the package a file belongs to.
+#[derive(Clone, Debug)]
+pub struct Owner {
+    /// NEVRA, escaped for output.
+    pub nevra: String,
+    /// `name.arch`, for the finding's id.
+    pub key: String,
+}
+
+impl Owner {
+    /// The names of `package`.
+    pub fn of(package: &Package) -> Owner {
+        Owner {
+            nevra: package.display_nevra(),
+            key: package.key(),
         }
     }
-    work.sort_by_key(|&(pi, fi)| std::cmp::Reverse(packages[pi as usize].files[fi as usize].size));
+}
+
+/// One registered file to verify.
+#[derive(Clone, Copy, Debug)]
+pub struct Job<'a> {
+    /// What the package recorded.
+    pub record: &'a FileRecord,
+    /// Whose it is.
+    pub owner: &'a Owner,
+}
+
+/// Verify `jobs` in parallel (in the current rayon pool), in the order
+/// given as far as the pool allows. Findings carry their package's NEVRA
+/// and id; a file registered by more than one package (`ctx.index`) gets
+/// rpm's shared-file mtime rule.
+pub fn verify_all(ctx: &ScanContext<'_>, jobs: &[Job<'_>]) -> (Vec<Finding>, FileTotals) {
     let check = FileCheck {
         root: ctx.root,
         accounts: ctx.accounts,
     };
     // Each worker folds into its own findings and totals (no per-file
     // result is kept: memory stays proportional to the findings).
-    work.par_iter()
+    jobs.par_iter()
         .with_max_len(64)
         .fold(
             || (Vec::new(), FileTotals::default()),
-            |(mut findings, mut totals), &(pi, fi)| {
-                let pkg = &packages[pi as usize];
-                let rec = &pkg.files[fi as usize];
+            |(mut findings, mut totals), job| {
+                let rec = job.record;
                 let out = check.verify_with(rec, || ctx.index.owner_count(&rec.path) > 1);
                 let finding = out.finding.map(|mut f| {
-                    f.package = Some(pkg.display_nevra());
-                    f.compute_id(&pkg.key());
+                    f.package = Some(job.owner.nevra.clone());
+                    f.compute_id(&job.owner.key);
                     f
                 });
                 if ctx.progress.is_active() {
@@ -90,23 +116,30 @@ pub fn run(ctx: &ScanContext<'_>) -> (Vec<Finding>, FileTotals) {
                         ctx.progress.send(Progress::Finding(Box::new(f.clone())));
                     }
                 }
-                totals.bytes_hashed += out.bytes_hashed;
-                totals.checked += u64::from(out.checked);
+                totals.add(FileTotals {
+                    checked: u64::from(out.checked),
+                    bytes_hashed: out.bytes_hashed,
+                });
                 findings.extend(finding);
                 (findings, totals)
             },
         )
         .reduce(
             || (Vec::new(), FileTotals::default()),
-            |(mut a, ta), (b, tb)| {
+            |(mut a, mut ta), (b, tb)| {
                 a.extend(b);
-                let totals = FileTotals {
-                    checked: ta.checked + tb.checked,
-                    bytes_hashed: ta.bytes_hashed + tb.bytes_hashed,
-                };
-                (a, totals)
+                ta.add(tb);
+                (a, ta)
             },
         )
+}
+
+impl FileTotals {
+    /// Add `other` to these totals.
+    pub fn add(&mut self, other: FileTotals) {
+        self.checked += other.checked;
+        self.bytes_hashed += other.bytes_hashed;
+    }
 }
 
 const POSIX_ACL_ACCESS: &str = "system.posix_acl_access";

@@ -22,7 +22,7 @@ pub mod walk;
 
 use std::fmt;
 
-use crate::pkgdb::{Database, OwnershipIndex};
+use crate::pkgdb::{OwnershipIndex, Source};
 use crate::progress::ProgressSink;
 use crate::target::Root;
 use crate::target::accounts::Accounts;
@@ -79,12 +79,15 @@ impl fmt::Display for CheckKind {
 pub struct ScanContext<'a> {
     /// The confined target.
     pub root: &'a Root,
-    /// The target's package database.
-    pub db: &'a Database,
+    /// The target's package database (its description; the scan streams
+    /// the records).
+    pub db: &'a Source,
     /// The target's users and groups.
     pub accounts: &'a Accounts,
     /// Which paths packages register (O(1) lookups).
     pub index: &'a OwnershipIndex,
+    /// The Python code packages register ([`bytecode`]).
+    pub code: &'a bytecode::PackagedCode,
     /// Where to publish progress.
     pub progress: &'a ProgressSink,
 }

@@ -114,8 +114,156 @@ pub struct Database {
     pub notes: Vec<crate::finding::Finding>,
 }
 
-/// A database record whose package data could not be parsed.
+/// Packages a reader hands over at a time ([`Source::read`]): enough to
+/// keep every worker busy, few enough that a batch of a big distribution's
+/// packages stays a few MiB.
+pub const BATCH: usize = 64;
+
+/// A package database opened for reading, not yet read: its description
+/// and the means to stream its records, as often as a scan needs them.
+///
+/// A scan never holds the whole database: it reads it twice, once to learn
+/// which paths are registered (and everything else that needs all packages
+/// at once, in a compact form) and once to verify each batch of packages
+/// and let it go. [`Source::load`] reads everything into a [`Database`]
+/// instead, for tools and tests that want it in memory.
 #[derive(Debug)]
+pub struct Source {
+    /// Its format.
+    pub format: DbFormat,
+    /// Its path inside the target (absolute, not prefixed with ROOT).
+    pub path: PathBuf,
+    /// True when a WAL is read through a private copy.
+    pub read_wal: bool,
+    /// Which file attributes this format records.
+    pub attributes: crate::finding::VerifyAttrs,
+    /// Other package databases that exist in the target but are not used.
+    pub also_found: Vec<(DbFormat, PathBuf)>,
+    records: Records,
+}
+
+/// Where a [`Source`]'s records come from.
+#[derive(Debug)]
+enum Records {
+    /// An rpm sqlite database, queried again on every pass.
+    Sqlite(rpm::sqlite::Reader),
+    /// A BerkeleyDB or NDB file, extracted again on every pass.
+    Stored(rpm::storage::Stored),
+    /// Read whole when opened (dpkg: which package owns a path is only
+    /// known once every list is read).
+    Loaded {
+        packages: Vec<Package>,
+        malformed: Vec<MalformedRecord>,
+        notes: Vec<crate::finding::Finding>,
+    },
+}
+
+/// What one pass over a [`Source`] found besides packages: records that
+/// could not be parsed and damage to the database itself (the same on
+/// every pass of an unchanged database).
+#[derive(Debug, Default)]
+pub struct PassOutcome {
+    /// Records that could not be parsed.
+    pub malformed: Vec<MalformedRecord>,
+    /// Findings about the database itself (see [`Database::notes`]).
+    pub notes: Vec<crate::finding::Finding>,
+}
+
+impl Source {
+    /// Wrap a database already read into memory.
+    pub fn loaded(db: Database) -> Source {
+        Source {
+            format: db.format,
+            path: db.path,
+            read_wal: db.read_wal,
+            attributes: db.attributes,
+            also_found: db.also_found,
+            records: Records::Loaded {
+                packages: db.packages,
+                malformed: db.malformed,
+                notes: db.notes,
+            },
+        }
+    }
+
+    pub(crate) fn sqlite(reader: rpm::sqlite::Reader) -> Source {
+        Source {
+            format: DbFormat::RpmSqlite,
+            path: reader.path().to_path_buf(),
+            read_wal: reader.read_wal(),
+            attributes: crate::finding::VerifyAttrs::all(),
+            also_found: Vec::new(),
+            records: Records::Sqlite(reader),
+        }
+    }
+
+    pub(crate) fn stored(stored: rpm::storage::Stored) -> Source {
+        Source {
+            format: stored.format(),
+            path: stored.path().to_path_buf(),
+            read_wal: false,
+            attributes: crate::finding::VerifyAttrs::all(),
+            also_found: Vec::new(),
+            records: Records::Stored(stored),
+        }
+    }
+
+    /// Read every record once, in database order, handing the packages to
+    /// `each` a batch (at most [`BATCH`]) at a time; `gpg-pubkey` entries
+    /// included. rpm headers are parsed on the current rayon pool.
+    pub fn read(&self, each: &mut (dyn FnMut(Vec<Package>) + Send)) -> Result<PassOutcome, Error> {
+        match &self.records {
+            Records::Sqlite(r) => r.read(each),
+            Records::Stored(s) => s.read(each),
+            Records::Loaded {
+                packages,
+                malformed,
+                notes,
+            } => {
+                for chunk in packages.chunks(BATCH) {
+                    each(chunk.to_vec());
+                }
+                Ok(PassOutcome {
+                    malformed: malformed.clone(),
+                    notes: notes.clone(),
+                })
+            }
+        }
+    }
+
+    /// Read every record into memory.
+    pub fn load(self) -> Result<Database, Error> {
+        let (packages, outcome) = match self.records {
+            Records::Loaded {
+                packages,
+                malformed,
+                notes,
+            } => (packages, PassOutcome { malformed, notes }),
+            ref records => {
+                let mut packages = Vec::new();
+                let outcome = match records {
+                    Records::Sqlite(r) => r.read(&mut |b| packages.extend(b))?,
+                    Records::Stored(s) => s.read(&mut |b| packages.extend(b))?,
+                    Records::Loaded { .. } => unreachable!("matched above"),
+                };
+                (packages, outcome)
+            }
+        };
+        Ok(Database {
+            format: self.format,
+            path: self.path,
+            packages,
+            malformed: outcome.malformed,
+            read_wal: self.read_wal,
+            attributes: self.attributes,
+            also_found: self.also_found,
+            notes: outcome.notes,
+        })
+    }
+}
+
+/// A database record whose package data could not be parsed.
+#[derive(Clone, Debug)]
 pub struct MalformedRecord {
     /// The record's key in the database (rpm: header instance number).
     pub record: u64,
@@ -127,7 +275,7 @@ pub struct MalformedRecord {
 }
 
 /// One installed package.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Package {
     /// Record key in its database (rpm: header instance).
     pub record: u64,
@@ -378,37 +526,110 @@ impl FileRecord {
 /// How many packages register each path: rpm does not report mtime
 /// differences of shared files, and later checks ask "is this owned?".
 ///
-/// Paths compare as [`Path`]s do (`/a//b/` is `/a/b`), but are kept and
-/// hashed as bytes in that normal form: `Path`'s own `Hash`/`Eq` walk the
-/// components, which made one lookup per verified file a twentieth of a
-/// scan's CPU time.
-#[derive(Debug, Default)]
+/// Paths compare as [`Path`]s do (`/a//b/` is `/a/b`). The index keeps no
+/// path, only a 128-bit SipHash-1-3 of its normal form under a key drawn
+/// at random for each index: about 36 bytes per registered path instead of
+/// a copy of it, so a scan's memory stays flat while the database streams
+/// past (see `docs/performance.md`). Two distinct paths share a hash with
+/// probability about n²/2¹²⁹ (10⁻²⁸ at a million paths), and the key is
+/// unknown to whoever names files in the target, so a collision cannot be
+/// aimed at.
+#[derive(Debug)]
 pub struct OwnershipIndex {
-    owners: HashMap<Box<[u8]>, u32>,
+    keys: (u64, u64),
+    owners: HashMap<u128, u32, std::hash::BuildHasherDefault<PrehashedKey>>,
+}
+
+impl Default for OwnershipIndex {
+    fn default() -> Self {
+        OwnershipIndex::with_capacity(0)
+    }
 }
 
 impl OwnershipIndex {
+    /// An empty index with room for `paths` paths.
+    pub fn with_capacity(paths: usize) -> OwnershipIndex {
+        use std::hash::BuildHasher;
+        // std's RandomState is seeded from the OS once per process and
+        // varies per instance: two draws give a 128-bit SipHash key.
+        let state = std::collections::hash_map::RandomState::new();
+        let draw = |salt: u8| state.hash_one(salt);
+        OwnershipIndex {
+            keys: (draw(1), draw(2)),
+            owners: HashMap::with_capacity_and_hasher(paths, Default::default()),
+        }
+    }
+
     /// Index every file of every package.
     pub fn build(packages: &[Package]) -> OwnershipIndex {
         // Sized up front: growing a 150,000-path table rehashes it ~17 times.
-        let files = packages.iter().map(|p| p.files.len()).sum();
-        let mut owners: HashMap<Box<[u8]>, u32> = HashMap::with_capacity(files);
+        let mut index = OwnershipIndex::with_capacity(packages.iter().map(|p| p.files.len()).sum());
         for p in packages {
-            for f in &p.files {
-                // Almost every path is new: one hash and one probe each.
-                let key = normal_form(&f.path).into_owned().into_boxed_slice();
-                *owners.entry(key).or_insert(0) += 1;
-            }
+            index.add(p);
         }
-        OwnershipIndex { owners }
+        index
+    }
+
+    /// Count `package`'s files as registered once more.
+    pub fn add(&mut self, package: &Package) {
+        for f in &package.files {
+            let key = self.key(&f.path);
+            *self.owners.entry(key).or_insert(0) += 1;
+        }
+    }
+
+    /// Make room for `additional` more paths.
+    pub fn reserve(&mut self, additional: usize) {
+        self.owners.reserve(additional);
     }
 
     /// How many packages register `path`.
     pub fn owner_count(&self, path: &Path) -> u32 {
-        self.owners
-            .get(normal_form(path).as_ref())
-            .copied()
-            .unwrap_or(0)
+        self.owners.get(&self.key(path)).copied().unwrap_or(0)
+    }
+
+    /// Distinct paths registered.
+    pub fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    /// True when no path is registered.
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty()
+    }
+
+    /// The keyed 128-bit hash of `path`'s normal form; also usable by
+    /// callers that want a compact, spelling-independent path identity.
+    pub fn key(&self, path: &Path) -> u128 {
+        use std::hash::Hasher as _;
+        let mut h = siphasher::sip128::SipHasher13::new_with_keys(self.keys.0, self.keys.1);
+        h.write(&normal_form(path));
+        siphasher::sip128::Hasher128::finish128(&h).as_u128()
+    }
+}
+
+/// The hasher of [`OwnershipIndex`]'s table: its keys already are keyed
+/// SipHash values, so hashing them again would only cost time.
+#[derive(Default)]
+struct PrehashedKey(u64);
+
+impl std::hash::Hasher for PrehashedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u128` keys reach here (as `write_u128`); stay correct for
+        // anything else all the same.
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(b);
+        }
+    }
+
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
     }
 }
 
@@ -437,12 +658,9 @@ fn normal_form(path: &Path) -> std::borrow::Cow<'_, [u8]> {
 }
 
 /// Find the database in `root`, or use `dbpath` (inside ROOT: the database
-/// file or its directory) and/or `format` when given.
-pub fn open(
-    root: &Root,
-    dbpath: Option<&Path>,
-    format: Option<DbFormat>,
-) -> Result<Database, Error> {
+/// file or its directory) and/or `format` when given, and open it for
+/// streaming ([`Source::read`]).
+pub fn open(root: &Root, dbpath: Option<&Path>, format: Option<DbFormat>) -> Result<Source, Error> {
     let candidates: Vec<(DbFormat, PathBuf)> = match dbpath {
         Some(p) => {
             let rel = p.strip_prefix("/").unwrap_or(p).to_path_buf();
@@ -503,11 +721,11 @@ pub fn open(
         });
     };
     let mut db = match format {
-        DbFormat::RpmSqlite => rpm::sqlite::read(root, &rel),
-        DbFormat::RpmBdb => rpm::bdb::read(root, &rel),
-        DbFormat::RpmNdb => rpm::ndb::read(root, &rel),
-        DbFormat::Dpkg => dpkg::read(root, &rel),
-    }?;
+        DbFormat::RpmSqlite => Source::sqlite(rpm::sqlite::Reader::open(root, &rel)?),
+        DbFormat::RpmBdb => Source::stored(rpm::bdb::open(root, &rel)?),
+        DbFormat::RpmNdb => Source::stored(rpm::ndb::open(root, &rel)?),
+        DbFormat::Dpkg => Source::loaded(dpkg::read(root, &rel)?),
+    };
     // The same file can be listed twice (usr/lib/sysimage/rpm is often a
     // symlink target of var/lib/rpm); report only distinct databases.
     let used = root
@@ -577,13 +795,11 @@ mod ownership_tests {
 
     #[test]
     fn owner_count_ignores_spelling() {
-        let mut owners: HashMap<Box<[u8]>, u32> = HashMap::new();
-        owners.insert(normal_form(Path::new("/usr/bin/")).into_owned().into(), 2);
-        owners.insert(
-            normal_form(Path::new("/etc/app.conf")).into_owned().into(),
-            1,
-        );
-        let index = OwnershipIndex { owners };
+        let mut index = OwnershipIndex::default();
+        let key = index.key(Path::new("/usr/bin/"));
+        index.owners.insert(key, 2);
+        let key = index.key(Path::new("/etc/app.conf"));
+        index.owners.insert(key, 1);
         assert_eq!(index.owner_count(Path::new("/usr/bin")), 2);
         assert_eq!(index.owner_count(Path::new("//usr/./bin//")), 2);
         assert_eq!(index.owner_count(Path::new("/etc/app.conf")), 1);

@@ -25,7 +25,7 @@ use super::verify::{
 use crate::finding::{Finding, FindingKind, Severity};
 use crate::pkgdb::rpm::header::Header;
 use crate::pkgdb::rpm::tags;
-use crate::pkgdb::{Database, Package};
+use crate::pkgdb::{Database, MalformedRecord, Package};
 
 /// `RPMTAG_DESCRIPTION`: a `gpg-pubkey` entry's armored key.
 const DESCRIPTION: u32 = 1005;
@@ -73,115 +73,179 @@ impl HeadersOutcome {
     }
 }
 
-/// Run the `headers` check over `db` with `store`.
+/// Run the `headers` check over a database held in memory.
 pub fn run(db: &Database, store: &TrustStore, opts: HeadersOptions) -> HeadersOutcome {
-    let (target, pubkeys) = target_keyring(&db.packages);
-
-    // (record, nevra, package key, header) of every header to judge.
-    let mut work: Vec<(u64, Option<String>, String, &Header)> = Vec::new();
-    for p in &db.packages {
-        if let Some(h) = &p.header {
-            work.push((p.record, Some(p.nevra()), p.key(), h));
-        }
-    }
-    for m in &db.malformed {
-        if let Some(h) = &m.header {
-            work.push((m.record, None, format!("record-{}", m.record), h));
-        }
-    }
-    let checks: Vec<HeaderCheck> = work
-        .par_iter()
-        .map(|(_, _, _, h)| verify::verify_installed(h, store, &target))
-        .collect();
-
-    let is_pubkey: HashMap<u64, bool> = db
+    let pubkeys: Vec<Package> = db
         .packages
         .iter()
-        .map(|p| (p.record, p.is_pubkey()))
+        .filter(|p| p.is_pubkey())
+        .cloned()
         .collect();
-    let mut out = HeadersOutcome {
-        target_keys: target.keys().len(),
-        ..HeadersOutcome::default()
-    };
-    // Which target keys signed a header (by fingerprint), and how often.
-    let mut signed_by_target: BTreeMap<String, usize> = BTreeMap::new();
-    for ((record, nevra, pkg_key, _), check) in work.iter().zip(&checks) {
-        let pubkey = nevra.is_some() && is_pubkey.get(record).copied().unwrap_or(false);
-        for s in &check.signatures {
-            if let SignatureStatus::TargetKey { fingerprint, .. } = &s.status {
-                *signed_by_target.entry(fingerprint.clone()).or_default() += 1;
-            }
-        }
-        out.findings.extend(findings_for(
-            check,
-            *record,
-            nevra.as_deref(),
-            pkg_key,
-            pubkey,
+    let mut judge = Judge::new(store, pubkeys, opts);
+    judge.packages(&db.packages);
+    judge.malformed(&db.malformed);
+    judge.finish(db.format)
+}
+
+/// The `headers` check for a database that streams past: built from the
+/// target's `gpg-pubkey` entries (which a scan collects on its first pass),
+/// fed every batch of packages and the malformed records, and finished once
+/// everything was seen. Per-header work runs on the current rayon pool.
+pub struct Judge<'a> {
+    store: &'a TrustStore,
+    target: TrustStore,
+    pubkeys: Vec<(Package, usize)>,
+    opts: HeadersOptions,
+    out: HeadersOutcome,
+    /// Which target keys signed a header (by fingerprint), and how often.
+    signed_by_target: BTreeMap<String, usize>,
+    /// Packages (not `gpg-pubkey`) without a header.
+    headerless: usize,
+}
+
+impl<'a> Judge<'a> {
+    /// A judge with the trust store and the target's `gpg-pubkey` entries.
+    pub fn new(store: &'a TrustStore, pubkeys: Vec<Package>, opts: HeadersOptions) -> Judge<'a> {
+        let (target, counts) = target_keyring(&pubkeys);
+        let pubkeys = pubkeys.into_iter().zip(counts).collect();
+        Judge {
+            out: HeadersOutcome {
+                target_keys: target.keys().len(),
+                ..HeadersOutcome::default()
+            },
+            store,
+            target,
+            pubkeys,
             opts,
-        ));
-        if !pubkey {
-            out.packages.push(PackageTrust {
-                nevra: nevra
-                    .as_deref()
-                    .map(|n| crate::output::escape_bytes(n.as_bytes())),
-                record: *record,
-                signer: check.signer.clone(),
-                verdict: check.verdict,
+            signed_by_target: BTreeMap::new(),
+            headerless: 0,
+        }
+    }
+
+    /// Judge the headers of a batch of packages (`gpg-pubkey` entries
+    /// included: their headers are checked too, but they get no
+    /// [`PackageTrust`]). Returns the verdict of each package that has a
+    /// header and is not a `gpg-pubkey` entry, by record.
+    pub fn packages(&mut self, packages: &[Package]) -> Vec<(u64, HeaderVerdict)> {
+        self.headerless += packages
+            .iter()
+            .filter(|p| p.header.is_none() && !p.is_pubkey())
+            .count();
+        let work: Vec<(u64, Option<String>, String, bool, &Header)> = packages
+            .iter()
+            .filter_map(|p| {
+                let h = p.header.as_ref()?;
+                Some((p.record, Some(p.nevra()), p.key(), p.is_pubkey(), h))
+            })
+            .collect();
+        self.judge(&work)
+    }
+
+    /// Judge the headers of records whose package data did not parse (those
+    /// without even a header are `malformed`).
+    pub fn malformed(&mut self, records: &[MalformedRecord]) {
+        let work: Vec<(u64, Option<String>, String, bool, &Header)> = records
+            .iter()
+            .filter_map(|m| {
+                let h = m.header.as_ref()?;
+                Some((m.record, None, format!("record-{}", m.record), false, h))
+            })
+            .collect();
+        self.judge(&work);
+        for m in records.iter().filter(|m| m.header.is_none()) {
+            self.out.packages.push(PackageTrust {
+                nevra: None,
+                record: m.record,
+                signer: None,
+                verdict: HeaderVerdict::Malformed,
             });
         }
     }
-    for m in db.malformed.iter().filter(|m| m.header.is_none()) {
-        out.packages.push(PackageTrust {
-            nevra: None,
-            record: m.record,
-            signer: None,
-            verdict: HeaderVerdict::Malformed,
-        });
-    }
-    out.packages.sort_by_key(|p| p.record);
 
-    // A database without package headers (dpkg) has nothing to verify:
-    // say so once instead of passing silently.
-    let headerless = db
-        .packages
-        .iter()
-        .filter(|p| p.header.is_none() && !p.is_pubkey())
-        .count();
-    if headerless > 0 {
-        let mut f = Finding::new(
-            FindingKind::CheckIncomplete,
-            Severity::Info,
-            format!(
-                "{headerless} package{} in this {} database {} no signed package header: \
-                 {} records cannot be checked against a signer",
-                if headerless == 1 { "" } else { "s" },
-                db.format.as_str(),
-                if headerless == 1 { "has" } else { "have" },
-                if headerless == 1 { "its" } else { "their" },
-            ),
-        );
-        f.count = Some(headerless as u64);
-        f.compute_id("headers");
-        out.findings.push(f);
+    fn judge(
+        &mut self,
+        work: &[(u64, Option<String>, String, bool, &Header)],
+    ) -> Vec<(u64, HeaderVerdict)> {
+        let (store, target) = (self.store, &self.target);
+        let checks: Vec<HeaderCheck> = work
+            .par_iter()
+            .map(|(_, _, _, _, h)| verify::verify_installed(h, store, target))
+            .collect();
+        let mut verdicts = Vec::new();
+        for ((record, nevra, pkg_key, pubkey, _), check) in work.iter().zip(&checks) {
+            for s in &check.signatures {
+                if let SignatureStatus::TargetKey { fingerprint, .. } = &s.status {
+                    *self
+                        .signed_by_target
+                        .entry(fingerprint.clone())
+                        .or_default() += 1;
+                }
+            }
+            self.out.findings.extend(findings_for(
+                check,
+                *record,
+                nevra.as_deref(),
+                pkg_key,
+                *pubkey,
+                self.opts,
+            ));
+            if !pubkey {
+                verdicts.push((*record, check.verdict));
+                self.out.packages.push(PackageTrust {
+                    nevra: nevra
+                        .as_deref()
+                        .map(|n| crate::output::escape_bytes(n.as_bytes())),
+                    record: *record,
+                    signer: check.signer.clone(),
+                    verdict: check.verdict,
+                });
+            }
+        }
+        verdicts
     }
 
-    for (p, n_keys) in pubkeys {
-        out.findings.extend(target_key_findings(
-            p,
-            n_keys,
-            &target,
-            store,
-            &signed_by_target,
-        ));
+    /// Everything seen: the findings about the target's own keys, and one
+    /// `check-incomplete` when packages had no header to judge (`format`
+    /// names the database in it).
+    pub fn finish(mut self, format: crate::pkgdb::DbFormat) -> HeadersOutcome {
+        self.out.packages.sort_by_key(|p| p.record);
+        // A database without package headers (dpkg) has nothing to verify:
+        // say so once instead of passing silently.
+        let headerless = self.headerless;
+        if headerless > 0 {
+            let mut f = Finding::new(
+                FindingKind::CheckIncomplete,
+                Severity::Info,
+                format!(
+                    "{headerless} package{} in this {} database {} no signed package header: \
+                     {} records cannot be checked against a signer",
+                    if headerless == 1 { "" } else { "s" },
+                    format.as_str(),
+                    if headerless == 1 { "has" } else { "have" },
+                    if headerless == 1 { "its" } else { "their" },
+                ),
+            );
+            f.count = Some(headerless as u64);
+            f.compute_id("headers");
+            self.out.findings.push(f);
+        }
+        for (p, n_keys) in &self.pubkeys {
+            self.out.findings.extend(target_key_findings(
+                p,
+                *n_keys,
+                &self.target,
+                self.store,
+                &self.signed_by_target,
+            ));
+        }
+        self.out
     }
-    out
 }
 
 /// The target's `gpg-pubkey` entries as a keyring (each entry's key is in
 /// `PUBKEYS`, base64, or `DESCRIPTION`, armored), and each entry with how
 /// many keys it gave.
-fn target_keyring(packages: &[Package]) -> (TrustStore, Vec<(&Package, usize)>) {
+fn target_keyring(packages: &[Package]) -> (TrustStore, Vec<usize>) {
     let mut target = TrustStore::empty();
     let mut entries = Vec::new();
     for p in packages.iter().filter(|p| p.is_pubkey()) {
@@ -209,7 +273,7 @@ fn target_keyring(packages: &[Package]) -> (TrustStore, Vec<(&Package, usize)>) 
                 n += target.add_bytes(&label, text);
             }
         }
-        entries.push((p, n));
+        entries.push(n);
     }
     (target, entries)
 }

@@ -40,9 +40,10 @@ use rayon::prelude::*;
 
 use self::pyc::{Invalidation, PyVersion, PycError, PycHeader};
 use super::ScanContext;
+use super::files::Owner;
 use super::walk::{Ownership, Visit, WalkProblem, Walker, is_absent};
 use crate::finding::{Finding, FindingKind, Severity};
-use crate::pkgdb::Package;
+use crate::pkgdb::{OwnershipIndex, Package};
 use crate::target::{FileStat, Root};
 
 /// Most bytes of one pyc read (header and code object); the code object of
@@ -99,7 +100,7 @@ pub fn run(ctx: &ScanContext<'_>, opts: &BytecodeOptions) -> Vec<Finding> {
         cands.extend(found);
         problems.extend(p);
     }
-    for dir in package_code_dirs(&ctx.db.packages, &own, &roots) {
+    for dir in package_code_dirs(ctx.code, &own, &roots) {
         // Summarised per application (`/usr/lib/google-cloud-sdk`), not
         // per directory.
         let tree: PathBuf = dir.components().take(4).collect();
@@ -117,11 +118,11 @@ pub fn run(ctx: &ScanContext<'_>, opts: &BytecodeOptions) -> Vec<Finding> {
         CandKind::Stdlib(v) => Some(v),
         _ => None,
     }));
-    let owners = owners_of_code(&ctx.db.packages);
     let cl = Classifier {
         root,
         own: &own,
-        owners,
+        code: ctx.code,
+        index: ctx.index,
         pythons,
     };
 
@@ -247,34 +248,58 @@ pub fn installed_pythons(root: &Root) -> BTreeSet<PyVersion> {
     out
 }
 
-/// Directories holding `.py` files (or `__pycache__` directories) that
-/// packages registered, outside the walked trees, canonical and sorted.
-fn package_code_dirs(packages: &[Package], own: &Ownership<'_>, roots: &[PathBuf]) -> Vec<PathBuf> {
-    let mut dirs = BTreeSet::new();
-    for f in packages.iter().flat_map(|p| &p.files) {
-        let code = f.path.extension() == Some(OsStr::new("py"))
-            || f.path.file_name() == Some(OsStr::new("__pycache__"));
-        let dir = if code { f.path.parent() } else { None };
-        if let Some(d) = dir {
-            dirs.insert(own.canonical(d));
-        }
-    }
-    dirs.into_iter()
-        .filter(|d| !roots.iter().any(|r| d.starts_with(r)))
-        .collect()
+/// What packages register that this check needs from the whole database,
+/// gathered batch by batch while the database streams past
+/// ([`PackagedCode::add`]): the directories holding registered Python
+/// source, and who registered each pyc. Pyc paths are kept as
+/// [`OwnershipIndex::key`]s, not copies.
+#[derive(Debug, Default)]
+pub struct PackagedCode {
+    /// Parents of registered `.py` files and `__pycache__` directories, as
+    /// registered.
+    dirs: BTreeSet<PathBuf>,
+    /// Registered pyc/pyo (by path key) → index into `owners`.
+    pycs: HashMap<u128, u32>,
+    /// The packages that registered a pyc.
+    owners: Vec<Owner>,
 }
 
-/// Which package registered each pyc (to name it in a finding).
-fn owners_of_code(packages: &[Package]) -> HashMap<&Path, &Package> {
-    let mut m = HashMap::new();
-    for p in packages {
-        for f in &p.files {
+impl PackagedCode {
+    /// Learn `package`'s code (paths keyed with `index`'s key).
+    pub fn add(&mut self, package: &Package, index: &OwnershipIndex) {
+        let mut owner = None;
+        for f in &package.files {
+            let code = f.path.extension() == Some(OsStr::new("py"))
+                || f.path.file_name() == Some(OsStr::new("__pycache__"));
+            if let Some(d) = f.path.parent().filter(|_| code)
+                && !self.dirs.contains(d)
+            {
+                self.dirs.insert(d.to_path_buf());
+            }
             if is_pyc_name(f.path.as_os_str().as_bytes()) {
-                m.insert(f.path.as_path(), p);
+                let i = *owner.get_or_insert_with(|| {
+                    self.owners.push(Owner::of(package));
+                    (self.owners.len() - 1) as u32
+                });
+                self.pycs.insert(index.key(&f.path), i);
             }
         }
     }
-    m
+
+    /// Who registered the pyc at `path`.
+    fn owner(&self, index: &OwnershipIndex, path: &Path) -> Option<&Owner> {
+        let i = *self.pycs.get(&index.key(path))?;
+        self.owners.get(i as usize)
+    }
+}
+
+/// Directories holding `.py` files (or `__pycache__` directories) that
+/// packages registered, outside the walked trees, canonical and sorted.
+fn package_code_dirs(code: &PackagedCode, own: &Ownership<'_>, roots: &[PathBuf]) -> Vec<PathBuf> {
+    let dirs: BTreeSet<PathBuf> = code.dirs.iter().map(|d| own.canonical(d)).collect();
+    dirs.into_iter()
+        .filter(|d| !roots.iter().any(|r| d.starts_with(r)))
+        .collect()
 }
 
 fn is_pyc_name(name: &[u8]) -> bool {
@@ -421,7 +446,8 @@ fn imports_missing_from(imports: &[String], source: &[u8]) -> Vec<String> {
 struct Classifier<'a> {
     root: &'a Root,
     own: &'a Ownership<'a>,
-    owners: HashMap<&'a Path, &'a Package>,
+    code: &'a PackagedCode,
+    index: &'a OwnershipIndex,
     pythons: BTreeSet<PyVersion>,
 }
 
@@ -480,10 +506,10 @@ fn locate(path: &Path) -> Option<Location> {
 impl Classifier<'_> {
     fn finding(&self, path: &Path, kind: FindingKind, sev: Severity, msg: String) -> Finding {
         let mut f = Finding::new(kind, sev, msg).for_path(path);
-        match self.owners.get(path) {
+        match self.code.owner(self.index, path) {
             Some(p) => {
-                f.package = Some(p.display_nevra());
-                f.compute_id(&p.key());
+                f.package = Some(p.nevra.clone());
+                f.compute_id(&p.key);
             }
             None => f.compute_id(""),
         }

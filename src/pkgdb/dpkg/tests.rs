@@ -565,7 +565,10 @@ fn distroless_status_d_verifies_its_real_file() {
         fx.write(rel, std::fs::read(src.join(rel)).unwrap());
     }
     // Auto-detection finds status.d when there is no status file.
-    let db = crate::pkgdb::open(&fx.root(), None, None).unwrap();
+    let db = crate::pkgdb::open(&fx.root(), None, None)
+        .unwrap()
+        .load()
+        .unwrap();
     assert_eq!(db.format, DbFormat::Dpkg);
     assert_eq!(db.path, Path::new("/var/lib/dpkg/status.d"));
     assert_eq!(db.packages.len(), 1);

@@ -156,6 +156,12 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
     storage::read_with(root, rel, DbFormat::RpmBdb, extract)
 }
 
+/// Open the file at `rel` (inside ROOT) for streaming
+/// ([`crate::pkgdb::Source`]).
+pub fn open(root: &Root, rel: &Path) -> Result<storage::Stored, Error> {
+    storage::Stored::open(root, rel, DbFormat::RpmBdb, extract)
+}
+
 /// Walk the hash database in `src` and return every record in it (key 0,
 /// rpm's counter, left out) and the damage met on the way. Errors are
 /// [`DatabaseError::Bdb`] for a file that is not a readable hash database

@@ -34,18 +34,13 @@ pub fn read_record(blob: &[u8], record: u64) -> Result<Package, Box<MalformedRec
     }
 }
 
-/// Records parsed together by [`read_records`]: enough to keep every worker
-/// busy, few enough that the raw blobs held at once stay a few MiB.
-pub const RECORD_BATCH: usize = 64;
-
 /// [`read_record`] for a batch of `(record, blob)` pairs, in parallel on
-/// the current rayon pool, appending to `packages` and `malformed` in the
-/// batch's order. The batch is left empty for reuse.
+/// the current rayon pool: the packages in the batch's order, malformed
+/// records appended to `malformed`. The batch is left empty for reuse.
 pub fn read_records(
     batch: &mut Vec<(u64, Vec<u8>)>,
-    packages: &mut Vec<Package>,
     malformed: &mut Vec<MalformedRecord>,
-) {
+) -> Vec<Package> {
     use rayon::prelude::*;
     let parsed: Vec<Result<Package, Box<MalformedRecord>>> = batch
         .par_iter()
@@ -53,10 +48,12 @@ pub fn read_records(
         .map(|(record, blob)| read_record(blob, *record))
         .collect();
     batch.clear();
+    let mut packages = Vec::with_capacity(parsed.len());
     for p in parsed {
         match p {
             Ok(p) => packages.push(p),
             Err(m) => malformed.push(*m),
         }
     }
+    packages
 }

@@ -96,6 +96,12 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
     storage::read_with(root, rel, DbFormat::RpmNdb, extract)
 }
 
+/// Open the file at `rel` (inside ROOT) for streaming
+/// ([`crate::pkgdb::Source`]).
+pub fn open(root: &Root, rel: &Path) -> Result<storage::Stored, Error> {
+    storage::Stored::open(root, rel, DbFormat::RpmNdb, extract)
+}
+
 /// One slot in use.
 struct Slot {
     no: u64,

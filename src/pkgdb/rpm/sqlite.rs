@@ -19,70 +19,126 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{DatabaseError, Error};
-use crate::pkgdb::{Database, DbFormat};
+use crate::pkgdb::{Database, PassOutcome};
 use crate::target::Root;
 
-/// Read every header of the sqlite rpmdb at `rel` (inside ROOT).
+/// Read every header of the sqlite rpmdb at `rel` (inside ROOT) into
+/// memory.
 pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
-    let abs = Path::new("/").join(rel.strip_prefix("/").unwrap_or(rel));
-    let fail = |reason: DatabaseError| Error::Database {
-        path: abs.clone(),
-        reason,
-    };
-    let entry = root.lookup_follow(rel).map_err(|e| fail(e.into()))?;
-    if !entry.stat.is_regular() {
-        return Err(fail(DatabaseError::NotRegular));
+    crate::pkgdb::Source::sqlite(Reader::open(root, rel)?).load()
+}
+
+/// An rpm sqlite database opened for reading (see [`crate::pkgdb::Source`]).
+pub struct Reader {
+    path: PathBuf,
+    /// SQLite connections are not `Sync`; a pass holds the lock.
+    conn: std::sync::Mutex<Connection>,
+    /// The private copy's directory, removed when the reader is dropped.
+    _tmp: Option<tempfile::TempDir>,
+    read_wal: bool,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader")
+            .field("path", &self.path)
+            .field("read_wal", &self.read_wal)
+            .finish_non_exhaustive()
     }
-    let wal_rel = sibling(rel, "-wal");
-    let wal_len = root
-        .lookup_follow(&wal_rel)
-        .ok()
-        .filter(|w| w.stat.is_regular())
-        .map(|w| w.stat.size)
-        .unwrap_or(0);
+}
 
-    let (conn, _tmp, read_wal) = if wal_len > 0 {
-        let tmp = private_tempdir().map_err(|e| fail(e.into()))?;
-        let db_copy = tmp.path().join("rpmdb.sqlite");
-        copy_out(root, rel, &db_copy).map_err(|e| fail(e.into()))?;
-        copy_out(root, &wal_rel, &tmp.path().join("rpmdb.sqlite-wal"))
+impl Reader {
+    /// Open the sqlite rpmdb at `rel` (inside ROOT).
+    pub fn open(root: &Root, rel: &Path) -> Result<Reader, Error> {
+        let abs = Path::new("/").join(rel.strip_prefix("/").unwrap_or(rel));
+        let fail = |reason: DatabaseError| Error::Database {
+            path: abs.clone(),
+            reason,
+        };
+        let entry = root.lookup_follow(rel).map_err(|e| fail(e.into()))?;
+        if !entry.stat.is_regular() {
+            return Err(fail(DatabaseError::NotRegular));
+        }
+        let wal_rel = sibling(rel, "-wal");
+        let wal_len = root
+            .lookup_follow(&wal_rel)
+            .ok()
+            .filter(|w| w.stat.is_regular())
+            .map(|w| w.stat.size)
+            .unwrap_or(0);
+
+        let (conn, tmp, read_wal) = if wal_len > 0 {
+            let tmp = private_tempdir().map_err(|e| fail(e.into()))?;
+            let db_copy = tmp.path().join("rpmdb.sqlite");
+            copy_out(root, rel, &db_copy).map_err(|e| fail(e.into()))?;
+            copy_out(root, &wal_rel, &tmp.path().join("rpmdb.sqlite-wal"))
+                .map_err(|e| fail(e.into()))?;
+            let conn = Connection::open_with_flags(
+                &db_copy,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
             .map_err(|e| fail(e.into()))?;
-        let conn = Connection::open_with_flags(
-            &db_copy,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| fail(e.into()))?;
-        (conn, Some(tmp), true)
-    } else {
-        // Open the inode we examined, via its descriptor's magic link, with
-        // immutable=1: SQLite then takes no locks and creates no files.
-        let file = root.open_regular(&entry, rel).map_err(|e| fail(e.into()))?;
-        let uri = format!(
-            "file:/proc/self/fd/{}?mode=ro&immutable=1",
-            std::os::fd::AsRawFd::as_raw_fd(&file)
-        );
-        let conn = Connection::open_with_flags(
-            &uri,
-            OpenFlags::SQLITE_OPEN_READ_ONLY
-                | OpenFlags::SQLITE_OPEN_URI
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| fail(e.into()))?;
-        // SQLite opens its own descriptor; ours can go.
-        drop(file);
-        (conn, None, false)
-    };
+            (conn, Some(tmp), true)
+        } else {
+            // Open the inode we examined, via its descriptor's magic link,
+            // with immutable=1: SQLite then takes no locks and creates no
+            // files.
+            let file = root.open_regular(&entry, rel).map_err(|e| fail(e.into()))?;
+            let uri = format!(
+                "file:/proc/self/fd/{}?mode=ro&immutable=1",
+                std::os::fd::AsRawFd::as_raw_fd(&file)
+            );
+            let conn = Connection::open_with_flags(
+                &uri,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| fail(e.into()))?;
+            // SQLite opens its own descriptor; ours can go.
+            drop(file);
+            (conn, None, false)
+        };
+        Ok(Reader {
+            path: abs,
+            conn: std::sync::Mutex::new(conn),
+            _tmp: tmp,
+            read_wal,
+        })
+    }
 
-    let mut packages = Vec::new();
-    let mut malformed = Vec::new();
-    {
+    /// The database's path inside the target.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True when the WAL is read through a private copy.
+    pub fn read_wal(&self) -> bool {
+        self.read_wal
+    }
+
+    /// One pass over every record, in header-number order (see
+    /// [`crate::pkgdb::Source::read`]).
+    pub fn read(
+        &self,
+        each: &mut (dyn FnMut(Vec<crate::pkgdb::Package>) + Send),
+    ) -> Result<PassOutcome, Error> {
+        let fail = |reason: DatabaseError| Error::Database {
+            path: self.path.clone(),
+            reason,
+        };
+        let conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut outcome = PassOutcome::default();
         let mut stmt = conn
-            .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
+            .prepare_cached("SELECT hnum, blob FROM Packages ORDER BY hnum")
             .map_err(|e| fail(e.into()))?;
         let mut rows = stmt.query([]).map_err(|e| fail(e.into()))?;
         // SQLite is read in order on this thread; headers are parsed a
         // batch at a time on the worker pool.
-        let mut batch = Vec::with_capacity(super::RECORD_BATCH);
+        let mut batch = Vec::with_capacity(crate::pkgdb::BATCH);
         while let Some(row) = rows.next().map_err(|e| fail(e.into()))? {
             let hnum: i64 = row.get(0).map_err(|e| fail(e.into()))?;
             let blob = row.get_ref(1).map_err(|e| fail(e.into()))?;
@@ -92,22 +148,15 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
                 _ => &[][..],
             };
             batch.push((record, bytes.to_vec()));
-            if batch.len() == super::RECORD_BATCH {
-                super::read_records(&mut batch, &mut packages, &mut malformed);
+            if batch.len() == crate::pkgdb::BATCH {
+                each(super::read_records(&mut batch, &mut outcome.malformed));
             }
         }
-        super::read_records(&mut batch, &mut packages, &mut malformed);
+        if !batch.is_empty() {
+            each(super::read_records(&mut batch, &mut outcome.malformed));
+        }
+        Ok(outcome)
     }
-    Ok(Database {
-        format: DbFormat::RpmSqlite,
-        path: abs,
-        packages,
-        malformed,
-        read_wal,
-        attributes: crate::finding::VerifyAttrs::all(),
-        also_found: Vec::new(),
-        notes: Vec::new(),
-    })
 }
 
 fn sibling(rel: &Path, suffix: &str) -> PathBuf {

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use super::header::{Header, HeaderError, MAX_DATA, MAX_ENTRIES};
 use crate::error::{DatabaseError, Error};
 use crate::finding::{Finding, FindingKind, Severity, VerifyAttrs};
-use crate::pkgdb::{Database, DbFormat, MalformedRecord};
+use crate::pkgdb::{Database, DbFormat, MalformedRecord, PassOutcome};
 use crate::target::Root;
 
 /// Largest database file rootaudit reads (8 GiB). Real rpm databases are a
@@ -406,39 +406,121 @@ pub struct Extracted {
     pub damage: Vec<Damage>,
 }
 
-/// Open the file at `rel` inside ROOT, extract its records with `extract`
-/// and parse them: the whole of a file-based backend's `read`.
+/// An extractor: a backend's whole-file walk ([`super::bdb::extract`],
+/// [`super::ndb::extract`]).
+pub type Extractor = fn(&DbFile) -> Result<Extracted, DatabaseError>;
+
+/// A BerkeleyDB or NDB file opened for reading (see
+/// [`crate::pkgdb::Source`]). Every pass extracts the records again: the
+/// raw blobs of one pass are held until their batch is parsed, which is the
+/// database file's size at most.
+pub struct Stored {
+    format: DbFormat,
+    path: PathBuf,
+    file: DbFile,
+    extract: Extractor,
+}
+
+impl fmt::Debug for Stored {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stored")
+            .field("format", &self.format)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stored {
+    /// Open `rel` (inside ROOT): confined, a regular file, at most
+    /// [`MAX_DB_FILE`] bytes. A file `extract` cannot read is an error of
+    /// the first pass.
+    pub fn open(
+        root: &Root,
+        rel: &Path,
+        format: DbFormat,
+        extract: Extractor,
+    ) -> Result<Stored, Error> {
+        let path = target_path(rel);
+        let file = open_db_file(root, rel)?;
+        Ok(Stored {
+            format,
+            path,
+            file,
+            extract,
+        })
+    }
+
+    /// The format.
+    pub fn format(&self) -> DbFormat {
+        self.format
+    }
+
+    /// The path inside the target.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// One pass over every record (see [`crate::pkgdb::Source::read`]).
+    pub fn read(
+        &self,
+        each: &mut (dyn FnMut(Vec<crate::pkgdb::Package>) + Send),
+    ) -> Result<PassOutcome, Error> {
+        let extracted = (self.extract)(&self.file).map_err(|reason| Error::Database {
+            path: self.path.clone(),
+            reason,
+        })?;
+        Ok(stream(self.format, &self.path, extracted, each))
+    }
+}
+
+/// Read everything `extract` finds in the database file `rel` (inside ROOT)
+/// into memory.
 pub fn read_with(
     root: &Root,
     rel: &Path,
     format: DbFormat,
-    extract: impl FnOnce(&DbFile) -> Result<Extracted, DatabaseError>,
+    extract: Extractor,
 ) -> Result<Database, Error> {
-    let path = target_path(rel);
-    let file = open_db_file(root, rel)?;
-    let extracted = extract(&file).map_err(|reason| Error::Database {
-        path: path.clone(),
-        reason,
-    })?;
-    Ok(into_database(format, path, extracted))
+    crate::pkgdb::Source::stored(Stored::open(root, rel, format, extract)?).load()
 }
 
-/// Parse every extracted blob into a [`Package`](crate::pkgdb::Package)
-/// (the same way [`super::sqlite`] does) and assemble the [`Database`]:
-/// unreadable or unparseable records become [`MalformedRecord`]s (keeping
-/// the header when it parsed), a repeated header number is malformed
-/// ([`StorageFault::DuplicateRecord`]), and each [`Damage`] becomes a
-/// `header-malformed` note about the database file.
+/// Turn extracted records into a [`Database`]: each blob parsed with
+/// [`super::read_record`]; a blob that could not be read, or a second
+/// record with a number already seen, becomes a [`MalformedRecord`]; other
+/// damage becomes a `header-malformed` note.
 pub fn into_database(format: DbFormat, path: PathBuf, extracted: Extracted) -> Database {
     let mut packages = Vec::new();
-    let mut malformed = Vec::new();
+    let outcome = stream(format, &path, extracted, &mut |b| packages.extend(b));
+    Database {
+        format,
+        path,
+        packages,
+        malformed: outcome.malformed,
+        read_wal: false,
+        attributes: VerifyAttrs::all(),
+        also_found: Vec::new(),
+        notes: outcome.notes,
+    }
+}
+
+/// [`into_database`] a batch at a time: packages go to `each` (parsed in
+/// parallel on the current rayon pool), each blob is freed once its batch
+/// is parsed.
+fn stream(
+    format: DbFormat,
+    path: &Path,
+    extracted: Extracted,
+    each: &mut (dyn FnMut(Vec<crate::pkgdb::Package>) + Send),
+) -> PassOutcome {
+    let mut outcome = PassOutcome::default();
     let mut seen = HashSet::new();
+    let mut batch = Vec::with_capacity(crate::pkgdb::BATCH);
     for RawRecord { record, blob } in extracted.records {
         let first = seen.insert(record);
         let blob = match blob {
             Ok(b) => b,
             Err(fault) => {
-                malformed.push(MalformedRecord {
+                outcome.malformed.push(MalformedRecord {
                     record,
                     error: HeaderError::Storage(fault),
                     header: None,
@@ -447,19 +529,22 @@ pub fn into_database(format: DbFormat, path: PathBuf, extracted: Extracted) -> D
             }
         };
         if first {
-            match super::read_record(&blob, record) {
-                Ok(p) => packages.push(p),
-                Err(m) => malformed.push(*m),
+            batch.push((record, blob));
+            if batch.len() == crate::pkgdb::BATCH {
+                each(super::read_records(&mut batch, &mut outcome.malformed));
             }
         } else {
-            malformed.push(MalformedRecord {
+            outcome.malformed.push(MalformedRecord {
                 record,
                 error: HeaderError::Storage(StorageFault::DuplicateRecord { record }),
                 header: Header::parse(&blob).ok(),
             });
         }
     }
-    let notes = extracted
+    if !batch.is_empty() {
+        each(super::read_records(&mut batch, &mut outcome.malformed));
+    }
+    outcome.notes = extracted
         .damage
         .iter()
         .map(|d| {
@@ -474,21 +559,12 @@ pub fn into_database(format: DbFormat, path: PathBuf, extracted: Extracted) -> D
                     d.fault
                 ),
             )
-            .for_path(&path);
+            .for_path(path);
             f.compute_id(&format!("{}-{}", format.as_str(), d.site));
             f
         })
         .collect();
-    Database {
-        format,
-        path,
-        packages,
-        malformed,
-        read_wal: false,
-        attributes: VerifyAttrs::all(),
-        also_found: Vec::new(),
-        notes,
-    }
+    outcome
 }
 
 #[cfg(test)]

@@ -20,17 +20,23 @@ use std::time::Instant;
 use crossbeam_channel::Sender;
 use serde::Serialize;
 
+mod catalogue;
+
+use std::collections::HashSet;
+
 use crate::check::CheckKind;
+use crate::check::files::{FileTotals, Job, LARGE_FILE, Owner};
 use crate::check::{ScanContext, files};
 use crate::error::Error;
 use crate::finding::{Finding, FindingKind, Severity};
-use crate::pkgdb::{self, DbFormat, OwnershipIndex};
+use crate::pkgdb::{self, DbFormat};
 pub use crate::progress::Progress;
 use crate::progress::ProgressSink;
 use crate::target::Root;
 use crate::target::accounts::Accounts;
 use crate::trust::TrustStore;
-use crate::trust::check::{self as trust_check, HeadersOptions, PackageTrust};
+use crate::trust::check::{HeadersOptions, Judge, PackageTrust};
+pub use catalogue::{Catalogue, identity};
 
 /// Largest account file read from the target (a hostile one could be huge).
 const ACCOUNTS_LIMIT: u64 = 64 << 20;
@@ -252,22 +258,26 @@ impl ScanBuilder {
             })?;
         let db = pool.install(|| pkgdb::open(&root, self.dbpath.as_deref(), self.db_format))?;
         let (accounts, account_notes) = load_accounts(&root);
-        let index = OwnershipIndex::build(&db.packages);
         let sink = self
             .progress
             .clone()
             .map(ProgressSink::new)
             .unwrap_or_default();
+        let want_files = self.checks.contains(CheckKind::Files);
+        let want_headers = self.checks.contains(CheckKind::Headers);
+
+        // First pass: what the checks need to know about all packages.
+        let mut cat = pool.install(|| Catalogue::read(&db, want_files))?;
 
         let mut findings: Vec<Finding> = Vec::new();
         // Only a database that records owners needs the target's accounts.
         let records_owners = db
             .attributes
             .intersects(crate::finding::VerifyAttrs::USER | crate::finding::VerifyAttrs::GROUP);
-        if self.checks.contains(CheckKind::Files) && records_owners {
+        if want_files && records_owners {
             findings.extend(account_notes);
         }
-        for m in &db.malformed {
+        for m in &cat.malformed {
             let mut f = Finding::new(
                 FindingKind::HeaderMalformed,
                 Severity::High,
@@ -276,31 +286,22 @@ impl ScanBuilder {
             f.compute_id(&format!("record-{}", m.record));
             findings.push(f);
         }
-        findings.extend(db.notes.iter().cloned());
-        if self.checks.contains(CheckKind::Files) {
-            findings.extend(no_digest_findings(&db));
-        }
+        findings.append(&mut cat.notes);
+        findings.append(&mut cat.no_digests);
 
-        let real_packages = db.packages.iter().filter(|p| !p.is_pubkey()).count() as u64;
-        let (files, bytes) = if self.checks.contains(CheckKind::Files) {
-            db.packages
-                .iter()
-                .flat_map(|p| &p.files)
-                .fold((0u64, 0u64), |(n, b), f| (n + 1, b + f.size))
-        } else {
-            (0, 0)
-        };
+        let real_packages = cat.packages;
         sink.send(Progress::DatabaseRead {
             packages: real_packages,
-            files,
-            bytes,
+            files: cat.files,
+            bytes: cat.bytes,
         });
 
         let ctx = ScanContext {
             root: &root,
             db: &db,
             accounts: &accounts,
-            index: &index,
+            index: &cat.index,
+            code: &cat.code,
             progress: &sink,
         };
         let mut summary = Summary {
@@ -338,24 +339,90 @@ impl ScanBuilder {
                 .collect(),
             target_keys: 0,
         };
+
+        // Second pass: headers and files, a batch of packages at a time.
+        if want_headers || want_files {
+            let mut judge = want_headers.then(|| {
+                sink.send(Progress::CheckStarted(CheckKind::Headers));
+                let opts = HeadersOptions {
+                    require_signatures: self.require_signatures,
+                };
+                Judge::new(&self.trust, std::mem::take(&mut cat.pubkeys), opts)
+            });
+            let mut totals = FileTotals::default();
+            if want_files {
+                sink.send(Progress::CheckStarted(CheckKind::Files));
+                // Large files first, biggest first: none may start last.
+                let jobs: Vec<Job<'_>> = cat
+                    .large
+                    .iter()
+                    .map(|(record, o)| Job {
+                        record,
+                        owner: &cat.owners[*o as usize],
+                    })
+                    .collect();
+                let (f, t) = pool.install(|| files::verify_all(&ctx, &jobs));
+                findings.extend(f);
+                totals.add(t);
+            }
+            let mut seen: HashSet<u64> = HashSet::with_capacity(cat.identities.len());
+            let mut changed: Vec<u64> = Vec::new();
+            pool.install(|| {
+                db.read(&mut |batch| {
+                    // A package that is not the one the first pass read has
+                    // none of its files verified yet (large ones included).
+                    let known: Vec<bool> = batch
+                        .iter()
+                        .map(|p| {
+                            seen.insert(p.record);
+                            let same = cat.identities.get(&p.record) == Some(&identity(p));
+                            if !same {
+                                changed.push(p.record);
+                            }
+                            same
+                        })
+                        .collect();
+                    if let Some(j) = judge.as_mut() {
+                        j.packages(&batch);
+                    }
+                    if want_files {
+                        let owners: Vec<Owner> = batch.iter().map(Owner::of).collect();
+                        let mut jobs = Vec::new();
+                        for ((p, owner), known) in batch.iter().zip(&owners).zip(&known) {
+                            jobs.extend(
+                                p.files
+                                    .iter()
+                                    .filter(|r| !known || r.size < LARGE_FILE)
+                                    .map(|record| Job { record, owner }),
+                            );
+                        }
+                        let (f, t) = files::verify_all(&ctx, &jobs);
+                        findings.extend(f);
+                        totals.add(t);
+                    }
+                })
+            })?;
+            changed.extend(cat.identities.keys().filter(|r| !seen.contains(r)));
+            if !changed.is_empty() {
+                findings.push(changed_between_reads(&db, &mut changed));
+            }
+            summary.files_checked = totals.checked;
+            summary.bytes_hashed = totals.bytes_hashed;
+            if let Some(mut j) = judge {
+                j.malformed(&cat.malformed);
+                let outcome = j.finish(db.format);
+                findings.extend(outcome.findings);
+                packages = outcome.packages;
+                trust.target_keys = outcome.target_keys as u64;
+            }
+        }
         for check in self.checks.iter() {
-            sink.send(Progress::CheckStarted(check));
+            if !matches!(check, CheckKind::Headers | CheckKind::Files) {
+                sink.send(Progress::CheckStarted(check));
+            }
             match check {
-                CheckKind::Headers => {
-                    let opts = HeadersOptions {
-                        require_signatures: self.require_signatures,
-                    };
-                    let outcome = pool.install(|| trust_check::run(&db, &self.trust, opts));
-                    findings.extend(outcome.findings);
-                    packages = outcome.packages;
-                    trust.target_keys = outcome.target_keys as u64;
-                }
-                CheckKind::Files => {
-                    let (f, totals) = pool.install(|| files::run(&ctx));
-                    findings.extend(f);
-                    summary.files_checked = totals.checked;
-                    summary.bytes_hashed = totals.bytes_hashed;
-                }
+                // Run in the second pass above.
+                CheckKind::Headers | CheckKind::Files => {}
                 CheckKind::Bytecode => {
                     let opts = crate::check::bytecode::BytecodeOptions {
                         verbose: self.verbose,
@@ -419,34 +486,38 @@ impl ScanBuilder {
         // nobody waits for: do it off the caller's path.
         let _ = std::thread::Builder::new()
             .name("rootaudit-free".into())
-            .spawn(move || drop((db, index, pool)));
+            .spawn(move || drop((db, cat, pool)));
         Ok(report)
     }
 }
 
-/// One `package-no-digests` finding (low) per package whose database
-/// records no content digests (a dpkg package without `md5sums`, as
-/// `debsums` warns): its files are only checked for existence.
-fn no_digest_findings(db: &pkgdb::Database) -> Vec<Finding> {
-    db.packages
-        .iter()
-        .filter(|p| p.lacks_digests)
-        .map(|p| {
-            let mut f = Finding::new(
-                FindingKind::PackageNoDigests,
-                Severity::Low,
-                format!(
-                    "the package records no content digests (no md5sums): its {} file(s) are \
-                     only checked for existence",
-                    p.files.len()
-                ),
-            );
-            f.package = Some(p.display_nevra());
-            f.count = Some(p.files.len() as u64);
-            f.compute_id(&p.key());
-            f
-        })
-        .collect()
+/// The `check-incomplete` finding for records that differ between the two
+/// reads of the database (a package manager ran during the scan).
+fn changed_between_reads(db: &pkgdb::Source, changed: &mut Vec<u64>) -> Finding {
+    changed.sort_unstable();
+    changed.dedup();
+    let shown: Vec<String> = changed.iter().take(10).map(u64::to_string).collect();
+    let mut f = Finding::new(
+        FindingKind::CheckIncomplete,
+        Severity::Medium,
+        format!(
+            "the package database changed while it was read (a package manager ran during \
+             the scan): {} record(s) differ between its two reads ({}{}); their files were \
+             verified as the second read recorded them, but which paths are shared or owned \
+             comes from the first; scan again when no package manager runs",
+            changed.len(),
+            shown.join(", "),
+            if changed.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            }
+        ),
+    )
+    .for_path(&db.path);
+    f.count = Some(changed.len() as u64);
+    f.compute_id("database-changed");
+    f
 }
 
 /// The target's own users and groups. A file that cannot be read leaves

@@ -40,3 +40,43 @@ pub(crate) fn realdata_at(rel: &str) -> Option<std::path::PathBuf> {
         None
     }
 }
+
+/// A regular file's record with nothing to compare but existence (no
+/// digest, `%verify` of nothing), owned by root.
+pub(crate) fn file_record(path: &str) -> crate::pkgdb::FileRecord {
+    crate::pkgdb::FileRecord {
+        path: std::path::PathBuf::from(path),
+        size: 0,
+        mode: 0o100644,
+        rdev: 0,
+        mtime: 0,
+        digest_algo: crate::pkgdb::DigestAlgo::Md5,
+        digest: Vec::new(),
+        link_to: Vec::new(),
+        flags: Default::default(),
+        verify: Default::default(),
+        user: "root".into(),
+        group: "root".into(),
+        caps: String::new(),
+        state: Default::default(),
+    }
+}
+
+/// Package `name-1-1.x86_64` stored at `record`, without a header.
+pub(crate) fn package(
+    record: u64,
+    name: &str,
+    files: Vec<crate::pkgdb::FileRecord>,
+) -> crate::pkgdb::Package {
+    crate::pkgdb::Package {
+        record,
+        name: name.into(),
+        epoch: None,
+        version: "1".into(),
+        release: "1".into(),
+        arch: Some("x86_64".into()),
+        files,
+        header: None,
+        lacks_digests: false,
+    }
+}

@@ -513,35 +513,10 @@ mod tests {
         symlink("/usr/lib", r.join("lib")).unwrap();
         symlink("nowhere", r.join("dangling")).unwrap();
         let root = Root::open(r).unwrap();
-        let pkgs = vec![crate::pkgdb::Package {
-            record: 1,
-            name: "p".into(),
-            epoch: None,
-            version: "1".into(),
-            release: "1".into(),
-            arch: None,
-            files: ["/bin/ls", "/sbin/init", "/lib/libc.so.6", "/usr/bin/cat"]
-                .iter()
-                .map(|p| crate::pkgdb::FileRecord {
-                    path: PathBuf::from(p),
-                    size: 0,
-                    mode: 0o100644,
-                    rdev: 0,
-                    mtime: 0,
-                    digest_algo: crate::pkgdb::DigestAlgo::Md5,
-                    digest: Vec::new(),
-                    link_to: Vec::new(),
-                    flags: Default::default(),
-                    verify: Default::default(),
-                    user: "root".into(),
-                    group: "root".into(),
-                    caps: String::new(),
-                    state: Default::default(),
-                })
-                .collect(),
-            header: None,
-            lacks_digests: false,
-        }];
+        let files = ["/bin/ls", "/sbin/init", "/lib/libc.so.6", "/usr/bin/cat"]
+            .map(crate::testutil::file_record)
+            .to_vec();
+        let pkgs = vec![crate::testutil::package(1, "p", files)];
         let index = OwnershipIndex::build(&pkgs);
         let own = Ownership::new(&root, &index);
         for p in [

@@ -13,7 +13,7 @@
 pub mod dpkg;
 pub mod rpm;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -114,10 +114,14 @@ pub struct Database {
     pub notes: Vec<crate::finding::Finding>,
 }
 
-/// Packages a reader hands over at a time ([`Source::read`]): enough to
-/// keep every worker busy, few enough that a batch of a big distribution's
-/// packages stays a few MiB.
+/// Packages a reader hands over at a time ([`Source::read`]) at most:
+/// enough to keep every worker busy.
 pub const BATCH: usize = 64;
+
+/// Stored bytes after which a reader hands over a batch even when it holds
+/// fewer than [`BATCH`] packages: a MiB of rpm headers is about 6,000 file
+/// records, so a batch of big packages stays a few MiB in memory.
+pub const BATCH_BYTES: usize = 1 << 20;
 
 /// A package database opened for reading, not yet read: its description
 /// and the means to stream its records, as often as a scan needs them.
@@ -149,6 +153,10 @@ enum Records {
     Sqlite(rpm::sqlite::Reader),
     /// A BerkeleyDB or NDB file, extracted again on every pass.
     Stored(rpm::storage::Stored),
+    /// A different set of packages on each pass, for tests of a database
+    /// that changes while it is read.
+    #[cfg(test)]
+    Scripted(std::sync::Mutex<std::collections::VecDeque<Vec<Package>>>),
     /// Read whole when opened (dpkg: which package owns a path is only
     /// known once every list is read).
     Loaded {
@@ -186,6 +194,19 @@ impl Source {
         }
     }
 
+    /// A database whose `n`th pass gives `passes[n]` (tests).
+    #[cfg(test)]
+    pub(crate) fn scripted(passes: Vec<Vec<Package>>) -> Source {
+        Source {
+            format: DbFormat::RpmSqlite,
+            path: PathBuf::from("/var/lib/rpm/rpmdb.sqlite"),
+            read_wal: false,
+            attributes: crate::finding::VerifyAttrs::all(),
+            also_found: Vec::new(),
+            records: Records::Scripted(std::sync::Mutex::new(passes.into())),
+        }
+    }
+
     pub(crate) fn sqlite(reader: rpm::sqlite::Reader) -> Source {
         Source {
             format: DbFormat::RpmSqlite,
@@ -215,6 +236,14 @@ impl Source {
         match &self.records {
             Records::Sqlite(r) => r.read(each),
             Records::Stored(s) => s.read(each),
+            #[cfg(test)]
+            Records::Scripted(passes) => {
+                let pass = passes.lock().unwrap().pop_front().unwrap_or_default();
+                for chunk in pass.chunks(BATCH) {
+                    each(chunk.to_vec());
+                }
+                Ok(PassOutcome::default())
+            }
             Records::Loaded {
                 packages,
                 malformed,
@@ -244,6 +273,8 @@ impl Source {
                 let outcome = match records {
                     Records::Sqlite(r) => r.read(&mut |b| packages.extend(b))?,
                     Records::Stored(s) => s.read(&mut |b| packages.extend(b))?,
+                    #[cfg(test)]
+                    Records::Scripted(_) => self.read(&mut |b| packages.extend(b))?,
                     Records::Loaded { .. } => unreachable!("matched above"),
                 };
                 (packages, outcome)
@@ -528,16 +559,20 @@ impl FileRecord {
 ///
 /// Paths compare as [`Path`]s do (`/a//b/` is `/a/b`). The index keeps no
 /// path, only a 128-bit SipHash-1-3 of its normal form under a key drawn
-/// at random for each index: about 36 bytes per registered path instead of
-/// a copy of it, so a scan's memory stays flat while the database streams
-/// past (see `docs/performance.md`). Two distinct paths share a hash with
-/// probability about n²/2¹²⁹ (10⁻²⁸ at a million paths), and the key is
-/// unknown to whoever names files in the target, so a collision cannot be
-/// aimed at.
+/// at random for each index: about 17 bytes per registered path in a hash
+/// set (and a count beside it for the few paths that more than one package
+/// registers) instead of a copy of the path, so a scan's memory stays
+/// small while the database streams past (see `docs/performance.md`). Two
+/// distinct paths share a hash with probability about n²/2¹²⁹ (10⁻²⁷ at a
+/// million paths), and the key is unknown to whoever names files in the
+/// target, so a collision cannot be aimed at.
 #[derive(Debug)]
 pub struct OwnershipIndex {
     keys: (u64, u64),
-    owners: HashMap<u128, u32, std::hash::BuildHasherDefault<PrehashedKey>>,
+    /// Every registered path.
+    owned: HashSet<u128, std::hash::BuildHasherDefault<PrehashedKey>>,
+    /// Paths registered by more than one package, with their count.
+    shared: HashMap<u128, u32, std::hash::BuildHasherDefault<PrehashedKey>>,
 }
 
 impl Default for OwnershipIndex {
@@ -556,13 +591,13 @@ impl OwnershipIndex {
         let draw = |salt: u8| state.hash_one(salt);
         OwnershipIndex {
             keys: (draw(1), draw(2)),
-            owners: HashMap::with_capacity_and_hasher(paths, Default::default()),
+            owned: HashSet::with_capacity_and_hasher(paths, Default::default()),
+            shared: HashMap::default(),
         }
     }
 
     /// Index every file of every package.
     pub fn build(packages: &[Package]) -> OwnershipIndex {
-        // Sized up front: growing a 150,000-path table rehashes it ~17 times.
         let mut index = OwnershipIndex::with_capacity(packages.iter().map(|p| p.files.len()).sum());
         for p in packages {
             index.add(p);
@@ -574,28 +609,29 @@ impl OwnershipIndex {
     pub fn add(&mut self, package: &Package) {
         for f in &package.files {
             let key = self.key(&f.path);
-            *self.owners.entry(key).or_insert(0) += 1;
+            if !self.owned.insert(key) {
+                *self.shared.entry(key).or_insert(1) += 1;
+            }
         }
-    }
-
-    /// Make room for `additional` more paths.
-    pub fn reserve(&mut self, additional: usize) {
-        self.owners.reserve(additional);
     }
 
     /// How many packages register `path`.
     pub fn owner_count(&self, path: &Path) -> u32 {
-        self.owners.get(&self.key(path)).copied().unwrap_or(0)
+        let key = self.key(path);
+        match self.shared.get(&key) {
+            Some(&n) => n,
+            None => u32::from(self.owned.contains(&key)),
+        }
     }
 
     /// Distinct paths registered.
     pub fn len(&self) -> usize {
-        self.owners.len()
+        self.owned.len()
     }
 
     /// True when no path is registered.
     pub fn is_empty(&self) -> bool {
-        self.owners.is_empty()
+        self.owned.is_empty()
     }
 
     /// The keyed 128-bit hash of `path`'s normal form; also usable by
@@ -793,13 +829,44 @@ mod ownership_tests {
         }
     }
 
+    /// Counts over packages, whatever the spelling each registered.
+    #[test]
+    fn owner_count_counts_packages() {
+        use crate::testutil::{file_record, package};
+        let pkgs: Vec<Package> = [
+            "/usr/share/doc/x",
+            "/usr/share//doc/x/",
+            "/usr/./share/doc/x",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            package(
+                i as u64,
+                "p",
+                vec![file_record(p), file_record("/only/one")],
+            )
+        })
+        .collect();
+        let index = OwnershipIndex::build(&pkgs);
+        assert_eq!(index.owner_count(Path::new("/usr/share/doc/x")), 3);
+        assert_eq!(index.owner_count(Path::new("/only/one")), 3);
+        let one = OwnershipIndex::build(&pkgs[..1]);
+        assert_eq!(one.owner_count(Path::new("/only/one")), 1);
+        assert_eq!(one.owner_count(Path::new("/only")), 0);
+        assert_eq!(one.len(), 2);
+        // Keys differ per index: nobody outside can aim a collision.
+        assert_ne!(index.key(Path::new("/a")), one.key(Path::new("/a")));
+    }
+
     #[test]
     fn owner_count_ignores_spelling() {
         let mut index = OwnershipIndex::default();
         let key = index.key(Path::new("/usr/bin/"));
-        index.owners.insert(key, 2);
+        index.owned.insert(key);
+        index.shared.insert(key, 2);
         let key = index.key(Path::new("/etc/app.conf"));
-        index.owners.insert(key, 1);
+        index.owned.insert(key);
         assert_eq!(index.owner_count(Path::new("/usr/bin")), 2);
         assert_eq!(index.owner_count(Path::new("//usr/./bin//")), 2);
         assert_eq!(index.owner_count(Path::new("/etc/app.conf")), 1);

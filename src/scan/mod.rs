@@ -241,13 +241,19 @@ impl ScanBuilder {
 
     /// Run the scan.
     pub fn run(self) -> Result<Report, Error> {
-        let started = Instant::now();
+        let (root, pool) = self.start()?;
+        let db = pool.install(|| pkgdb::open(&root, self.dbpath.as_deref(), self.db_format))?;
+        self.run_on(root, pool, db)
+    }
+
+    /// Open ROOT and start the worker pool. The pool exists before the
+    /// database is read: headers are parsed on it too (and `--jobs 1`
+    /// stays one worker throughout).
+    fn start(&self) -> Result<(Root, rayon::ThreadPool), Error> {
         let root = Root::open(&self.root).map_err(|source| Error::Root {
             path: self.root.clone(),
             source,
         })?;
-        // The worker pool exists before the database is read: headers are
-        // parsed on it too (and `--jobs 1` stays one worker throughout).
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.jobs.unwrap_or(0))
             .thread_name(|i| format!("rootaudit-{i}"))
@@ -256,7 +262,17 @@ impl ScanBuilder {
                 what: "starting worker threads".into(),
                 source: std::io::Error::other(e),
             })?;
-        let db = pool.install(|| pkgdb::open(&root, self.dbpath.as_deref(), self.db_format))?;
+        Ok((root, pool))
+    }
+
+    /// The scan proper, over an opened database.
+    fn run_on(
+        self,
+        root: Root,
+        pool: rayon::ThreadPool,
+        db: pkgdb::Source,
+    ) -> Result<Report, Error> {
+        let started = Instant::now();
         let (accounts, account_notes) = load_accounts(&root);
         let sink = self
             .progress
@@ -545,4 +561,109 @@ fn load_accounts(root: &Root) -> (Accounts, Vec<Finding>) {
     let passwd = read("/etc/passwd");
     let group = read("/etc/group");
     (Accounts::parse(&passwd, &group), notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{file_record, package};
+
+    /// An empty target with the accounts every scan reads.
+    fn target() -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(t.path().join("etc")).unwrap();
+        std::fs::write(t.path().join("etc/passwd"), "root:x:0:0::/root:/bin/sh\n").unwrap();
+        std::fs::write(t.path().join("etc/group"), "root:x:0:\n").unwrap();
+        t
+    }
+
+    /// A database that changes between the scan's two reads: packages that
+    /// changed, appeared or vanished are reported, and every file of a
+    /// changed or new package is verified in the second pass (large ones
+    /// too), while an unchanged package's large file is verified once.
+    #[test]
+    fn database_changed_between_reads() {
+        let t = target();
+        std::fs::create_dir_all(t.path().join("usr/bin")).unwrap();
+        std::fs::write(t.path().join("usr/bin/a"), b"a").unwrap();
+        let big = |p: &str| {
+            let mut r = file_record(p);
+            r.size = 2 * files::LARGE_FILE;
+            r
+        };
+        let a1 = package(1, "a", vec![file_record("/usr/bin/a")]);
+        let mut a2 = a1.clone();
+        a2.files.push(big("/opt/big-a"));
+        let b = package(2, "b", vec![big("/opt/big-b")]);
+        let c = package(3, "c", vec![file_record("/usr/bin/c")]);
+        let d = package(4, "d", vec![file_record("/usr/bin/d")]);
+        let source = pkgdb::Source::scripted(vec![vec![a1, b.clone(), d], vec![a2, b, c]]);
+        let builder = ScanBuilder::new(t.path())
+            .jobs(2)
+            .checks(CheckSet::only([CheckKind::Files]));
+        let (root, pool) = builder.start().unwrap();
+        let report = builder.run_on(root, pool, source).unwrap();
+
+        let missing: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::FileMissing)
+            .filter_map(|f| f.path.as_deref())
+            .collect();
+        // d vanished before the second read: its file was never verified.
+        assert_eq!(missing, ["/opt/big-a", "/opt/big-b", "/usr/bin/c"]);
+        let changed: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::CheckIncomplete)
+            .collect();
+        assert_eq!(changed.len(), 1, "{changed:?}");
+        assert_eq!(changed[0].count, Some(3), "records 1, 3 and 4");
+        assert!(
+            changed[0].message.contains("(1, 3, 4)"),
+            "{}",
+            changed[0].message
+        );
+        assert_eq!(changed[0].severity, Severity::Medium);
+        assert_eq!(report.summary.files_checked, 4);
+    }
+
+    /// An unchanged database gives no such finding, and each file is
+    /// verified exactly once whichever phase takes it.
+    #[test]
+    fn unchanged_database_verifies_each_file_once() {
+        let t = target();
+        let big = |p: &str| {
+            let mut r = file_record(p);
+            r.size = files::LARGE_FILE;
+            r
+        };
+        let pkgs = vec![
+            package(1, "a", vec![file_record("/a/small"), big("/a/large")]),
+            package(2, "b", vec![big("/b/large"), file_record("/b/small")]),
+        ];
+        let source = pkgdb::Source::scripted(vec![pkgs.clone(), pkgs]);
+        let builder = ScanBuilder::new(t.path()).checks(CheckSet::only([CheckKind::Files]));
+        let (root, pool) = builder.start().unwrap();
+        let report = builder.run_on(root, pool, source).unwrap();
+        let mut missing: Vec<(&str, &str)> = report
+            .findings
+            .iter()
+            .map(|f| {
+                assert_eq!(f.kind, FindingKind::FileMissing, "{f:?}");
+                (f.path.as_deref().unwrap(), f.package.as_deref().unwrap())
+            })
+            .collect();
+        missing.sort();
+        assert_eq!(
+            missing,
+            [
+                ("/a/large", "a-1-1.x86_64"),
+                ("/a/small", "a-1-1.x86_64"),
+                ("/b/large", "b-1-1.x86_64"),
+                ("/b/small", "b-1-1.x86_64")
+            ]
+        );
+        assert_eq!(report.summary.files_checked, 4);
+    }
 }

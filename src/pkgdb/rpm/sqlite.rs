@@ -139,6 +139,7 @@ impl Reader {
         // SQLite is read in order on this thread; headers are parsed a
         // batch at a time on the worker pool.
         let mut batch = Vec::with_capacity(crate::pkgdb::BATCH);
+        let mut batch_bytes = 0;
         while let Some(row) = rows.next().map_err(|e| fail(e.into()))? {
             let hnum: i64 = row.get(0).map_err(|e| fail(e.into()))?;
             let blob = row.get_ref(1).map_err(|e| fail(e.into()))?;
@@ -147,9 +148,11 @@ impl Reader {
                 rusqlite::types::ValueRef::Blob(b) => b,
                 _ => &[][..],
             };
+            batch_bytes += bytes.len();
             batch.push((record, bytes.to_vec()));
-            if batch.len() == crate::pkgdb::BATCH {
+            if batch.len() == crate::pkgdb::BATCH || batch_bytes >= crate::pkgdb::BATCH_BYTES {
                 each(super::read_records(&mut batch, &mut outcome.malformed));
+                batch_bytes = 0;
             }
         }
         if !batch.is_empty() {

@@ -515,6 +515,7 @@ fn stream(
     let mut outcome = PassOutcome::default();
     let mut seen = HashSet::new();
     let mut batch = Vec::with_capacity(crate::pkgdb::BATCH);
+    let mut batch_bytes = 0;
     for RawRecord { record, blob } in extracted.records {
         let first = seen.insert(record);
         let blob = match blob {
@@ -529,9 +530,11 @@ fn stream(
             }
         };
         if first {
+            batch_bytes += blob.len();
             batch.push((record, blob));
-            if batch.len() == crate::pkgdb::BATCH {
+            if batch.len() == crate::pkgdb::BATCH || batch_bytes >= crate::pkgdb::BATCH_BYTES {
                 each(super::read_records(&mut batch, &mut outcome.malformed));
+                batch_bytes = 0;
             }
         } else {
             outcome.malformed.push(MalformedRecord {

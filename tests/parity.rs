@@ -52,6 +52,14 @@ const OLD_MTIME: i64 = 978_307_200; // 2001-01-01
 
 /// Content, size, mode, owner, group, mtime, deletion; config, doc,
 /// missingok and `%verify(not …)` files; directories.
+/// 3 MiB of content unique to `tag`: above the size rootaudit verifies
+/// first (before the database streams), so that phase meets rpm too.
+fn large_content(tag: u8) -> Vec<u8> {
+    (0..3u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 ^ tag)
+        .collect()
+}
+
 fn content_group() -> Group {
     let bin = |p: &str| FileEntry::file(p, format!("content of {p}\n")).mode(0o755);
     Group {
@@ -83,9 +91,16 @@ fn content_group() -> Group {
                 FileEntry::dir("/usr/lib/c").mode(0o755),
                 FileEntry::dir("/usr/lib/c/owned-dir").mode(0o755),
                 FileEntry::file("/usr/lib/c/owned-dir/data", "data\n"),
+                FileEntry::file("/usr/lib/c/large-same", large_content(1)),
+                FileEntry::file("/usr/lib/c/large-flip", large_content(2)),
+                FileEntry::file("/usr/lib/c/large-gone", large_content(3)),
             ]),
         ],
         tamper: |r| {
+            let mut flipped = large_content(2);
+            flipped[(3 << 20) - 7] ^= 0x40;
+            r.write_keep_mtime("/usr/lib/c/large-flip", flipped);
+            r.remove("/usr/lib/c/large-gone");
             r.write_keep_mtime("/usr/bin/c-same", "CONTENT OF /USR/BIN/C-SAME\n");
             r.write("/usr/bin/c-same-t", "CONTENT OF /USR/BIN/C-SAME-T\n");
             r.write("/usr/bin/c-size", "longer content of /usr/bin/c-size\n");
@@ -131,6 +146,8 @@ S.5....T.  m /usr/share/c/optional2
 .M.......    /usr/share/c/verifynot
 .M.......    /usr/lib/c
 .....U...    /usr/lib/c/owned-dir
+..5......    /usr/lib/c/large-flip
+missing     /usr/lib/c/large-gone
 ",
     }
 }

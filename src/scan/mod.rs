@@ -1,6 +1,22 @@
 //! The scan: wires target → package database → checks → findings, runs the
 //! per-file work on a rayon pool and publishes [`Progress`] events.
 //!
+//! The database is never held whole. It is read twice:
+//!
+//! 1. the first pass builds a [`Catalogue`]: what the checks need to know
+//!    about all packages at once, in compact form (which paths are
+//!    registered, as keyed hashes; the target's keys; the records of large
+//!    files);
+//! 2. files of at least [`LARGE_FILE`] bytes are verified, biggest first;
+//! 3. the second pass judges each batch of package headers and verifies the
+//!    rest of the batch's files, then lets the batch go;
+//! 4. `bytecode` and `unowned` walk the target and ask the catalogue.
+//!
+//! A record that differs between the two reads (a package manager ran
+//! meanwhile) is verified as the second read has it and reported in a
+//! `check-incomplete` finding. Memory is the catalogue plus one batch: see
+//! `docs/performance.md`.
+//!
 //! Progress is a stream of events on a channel, not a callback into the
 //! printer: the text front end draws a progress line from it today, and
 //! the TUI attaches to the same stream. Workers only send; they never wait

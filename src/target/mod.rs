@@ -10,7 +10,7 @@
 //!
 //! The final component is never followed by [`Root::lookup`]: it returns an
 //! `O_PATH` handle whose `fstat` *is* the `lstat` of the file. Content is
-//! only ever read through [`Entry::open_regular`], which refuses anything but
+//! only ever read through [`Root::open_regular`], which refuses anything but
 //! a regular file (a FIFO would hang a reader, a device may act on open), and
 //! reads the very inode that was examined (reopened through `/proc/self/fd`).
 //! Nothing here writes: files are opened `O_RDONLY`, with `O_NOATIME` where

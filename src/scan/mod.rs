@@ -30,15 +30,14 @@
 //! # Ok::<(), rootaudit::Error>(())
 //! ```
 
+mod catalogue;
+
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crossbeam_channel::Sender;
 use serde::Serialize;
-
-mod catalogue;
-
-use std::collections::HashSet;
 
 use crate::check::CheckKind;
 use crate::check::files::{FileTotals, Job, LARGE_FILE, Owner};
@@ -257,9 +256,10 @@ impl ScanBuilder {
 
     /// Run the scan.
     pub fn run(self) -> Result<Report, Error> {
+        let started = Instant::now();
         let (root, pool) = self.start()?;
         let db = pool.install(|| pkgdb::open(&root, self.dbpath.as_deref(), self.db_format))?;
-        self.run_on(root, pool, db)
+        self.run_on(started, root, pool, db)
     }
 
     /// Open ROOT and start the worker pool. The pool exists before the
@@ -281,14 +281,131 @@ impl ScanBuilder {
         Ok((root, pool))
     }
 
+    /// The trust store, as the report describes it.
+    fn trust_info(&self) -> TrustInfo {
+        let problems = self
+            .trust
+            .problems()
+            .iter()
+            .map(|p| format!("{}: {}", crate::output::escape_path(&p.source), p.reason));
+        let unsupported = self
+            .trust
+            .keys()
+            .iter()
+            .filter(|k| k.status == crate::trust::KeyStatus::Unsupported)
+            .map(|k| {
+                format!(
+                    "{}: key {} ({}) cannot be verified by this build",
+                    crate::output::escape_path(&k.source),
+                    k.fingerprint,
+                    k.algorithm
+                )
+            });
+        TrustInfo {
+            keys: self.trust.keys().len() as u64,
+            dirs: self
+                .trust
+                .dirs()
+                .iter()
+                .map(|d| crate::output::escape_path(d))
+                .collect(),
+            problems: problems.chain(unsupported).collect(),
+            target_keys: 0,
+        }
+    }
+
+    /// Steps 2 and 3 (see the module doc): the large files, then the
+    /// second read of the database, judging each batch's headers and
+    /// verifying the rest of its files.
+    fn second_pass(
+        &self,
+        ctx: &ScanContext<'_>,
+        cat: &Catalogue,
+        pubkeys: Vec<pkgdb::Package>,
+        pool: &rayon::ThreadPool,
+    ) -> Result<SecondPass, Error> {
+        let want_files = self.checks.contains(CheckKind::Files);
+        let mut judge = self.checks.contains(CheckKind::Headers).then(|| {
+            ctx.progress
+                .send(Progress::CheckStarted(CheckKind::Headers));
+            let opts = HeadersOptions {
+                require_signatures: self.require_signatures,
+            };
+            Judge::new(&self.trust, pubkeys, opts)
+        });
+        let mut out = SecondPass::default();
+        if want_files {
+            ctx.progress.send(Progress::CheckStarted(CheckKind::Files));
+            // Large files first, biggest first: none may start last.
+            let jobs: Vec<Job<'_>> = cat
+                .large
+                .iter()
+                .map(|(record, o)| Job {
+                    record,
+                    owner: &cat.owners[*o as usize],
+                })
+                .collect();
+            let (f, t) = pool.install(|| files::verify_all(ctx, &jobs));
+            out.findings.extend(f);
+            out.totals.add(t);
+        }
+        let mut seen: HashSet<u64> = HashSet::with_capacity(cat.identities.len());
+        let mut changed: Vec<u64> = Vec::new();
+        pool.install(|| {
+            ctx.db.read(&mut |batch| {
+                // A package that is not the one the first pass read has
+                // none of its files verified yet (large ones included).
+                let known: Vec<bool> = batch
+                    .iter()
+                    .map(|p| {
+                        seen.insert(p.record);
+                        let same = cat.identities.get(&p.record) == Some(&identity(p));
+                        if !same {
+                            changed.push(p.record);
+                        }
+                        same
+                    })
+                    .collect();
+                if let Some(j) = judge.as_mut() {
+                    j.packages(&batch);
+                }
+                if want_files {
+                    let owners: Vec<Owner> = batch.iter().map(Owner::of).collect();
+                    let mut jobs = Vec::new();
+                    for ((p, owner), known) in batch.iter().zip(&owners).zip(&known) {
+                        jobs.extend(
+                            p.files
+                                .iter()
+                                .filter(|r| !known || r.size < LARGE_FILE)
+                                .map(|record| Job { record, owner }),
+                        );
+                    }
+                    let (f, t) = files::verify_all(ctx, &jobs);
+                    out.findings.extend(f);
+                    out.totals.add(t);
+                }
+            })
+        })?;
+        changed.extend(cat.identities.keys().filter(|r| !seen.contains(r)));
+        if !changed.is_empty() {
+            out.findings
+                .push(changed_between_reads(ctx.db, &mut changed));
+        }
+        out.headers = judge.map(|mut j| {
+            j.malformed(&cat.malformed);
+            j.finish(ctx.db.format)
+        });
+        Ok(out)
+    }
+
     /// The scan proper, over an opened database.
     fn run_on(
         self,
+        started: Instant,
         root: Root,
         pool: rayon::ThreadPool,
         db: pkgdb::Source,
     ) -> Result<Report, Error> {
-        let started = Instant::now();
         let (accounts, account_notes) = load_accounts(&root);
         let sink = self
             .progress
@@ -328,6 +445,7 @@ impl ScanBuilder {
             bytes: cat.bytes,
         });
 
+        let pubkeys = std::mem::take(&mut cat.pubkeys);
         let ctx = ScanContext {
             root: &root,
             db: &db,
@@ -341,108 +459,14 @@ impl ScanBuilder {
             ..Summary::default()
         };
         let mut packages: Vec<PackageTrust> = Vec::new();
-        let mut trust = TrustInfo {
-            keys: self.trust.keys().len() as u64,
-            dirs: self
-                .trust
-                .dirs()
-                .iter()
-                .map(|d| crate::output::escape_path(d))
-                .collect(),
-            problems: self
-                .trust
-                .problems()
-                .iter()
-                .map(|p| format!("{}: {}", crate::output::escape_path(&p.source), p.reason))
-                .chain(
-                    self.trust
-                        .keys()
-                        .iter()
-                        .filter(|k| k.status == crate::trust::KeyStatus::Unsupported)
-                        .map(|k| {
-                            format!(
-                                "{}: key {} ({}) cannot be verified by this build",
-                                crate::output::escape_path(&k.source),
-                                k.fingerprint,
-                                k.algorithm
-                            )
-                        }),
-                )
-                .collect(),
-            target_keys: 0,
-        };
+        let mut trust = self.trust_info();
 
-        // Second pass: headers and files, a batch of packages at a time.
         if want_headers || want_files {
-            let mut judge = want_headers.then(|| {
-                sink.send(Progress::CheckStarted(CheckKind::Headers));
-                let opts = HeadersOptions {
-                    require_signatures: self.require_signatures,
-                };
-                Judge::new(&self.trust, std::mem::take(&mut cat.pubkeys), opts)
-            });
-            let mut totals = FileTotals::default();
-            if want_files {
-                sink.send(Progress::CheckStarted(CheckKind::Files));
-                // Large files first, biggest first: none may start last.
-                let jobs: Vec<Job<'_>> = cat
-                    .large
-                    .iter()
-                    .map(|(record, o)| Job {
-                        record,
-                        owner: &cat.owners[*o as usize],
-                    })
-                    .collect();
-                let (f, t) = pool.install(|| files::verify_all(&ctx, &jobs));
-                findings.extend(f);
-                totals.add(t);
-            }
-            let mut seen: HashSet<u64> = HashSet::with_capacity(cat.identities.len());
-            let mut changed: Vec<u64> = Vec::new();
-            pool.install(|| {
-                db.read(&mut |batch| {
-                    // A package that is not the one the first pass read has
-                    // none of its files verified yet (large ones included).
-                    let known: Vec<bool> = batch
-                        .iter()
-                        .map(|p| {
-                            seen.insert(p.record);
-                            let same = cat.identities.get(&p.record) == Some(&identity(p));
-                            if !same {
-                                changed.push(p.record);
-                            }
-                            same
-                        })
-                        .collect();
-                    if let Some(j) = judge.as_mut() {
-                        j.packages(&batch);
-                    }
-                    if want_files {
-                        let owners: Vec<Owner> = batch.iter().map(Owner::of).collect();
-                        let mut jobs = Vec::new();
-                        for ((p, owner), known) in batch.iter().zip(&owners).zip(&known) {
-                            jobs.extend(
-                                p.files
-                                    .iter()
-                                    .filter(|r| !known || r.size < LARGE_FILE)
-                                    .map(|record| Job { record, owner }),
-                            );
-                        }
-                        let (f, t) = files::verify_all(&ctx, &jobs);
-                        findings.extend(f);
-                        totals.add(t);
-                    }
-                })
-            })?;
-            changed.extend(cat.identities.keys().filter(|r| !seen.contains(r)));
-            if !changed.is_empty() {
-                findings.push(changed_between_reads(&db, &mut changed));
-            }
-            summary.files_checked = totals.checked;
-            summary.bytes_hashed = totals.bytes_hashed;
-            if let Some(mut j) = judge {
-                j.malformed(&cat.malformed);
-                let outcome = j.finish(db.format);
+            let second = self.second_pass(&ctx, &cat, pubkeys, &pool)?;
+            findings.extend(second.findings);
+            summary.files_checked = second.totals.checked;
+            summary.bytes_hashed = second.totals.bytes_hashed;
+            if let Some(outcome) = second.headers {
                 findings.extend(outcome.findings);
                 packages = outcome.packages;
                 trust.target_keys = outcome.target_keys as u64;
@@ -521,6 +545,15 @@ impl ScanBuilder {
             .spawn(move || drop((db, cat, pool)));
         Ok(report)
     }
+}
+
+/// What the second pass found.
+#[derive(Default)]
+struct SecondPass {
+    findings: Vec<Finding>,
+    totals: FileTotals,
+    /// The `headers` check's outcome, when it ran.
+    headers: Option<crate::trust::check::HeadersOutcome>,
 }
 
 /// The `check-incomplete` finding for records that differ between the two
@@ -618,7 +651,7 @@ mod tests {
             .jobs(2)
             .checks(CheckSet::only([CheckKind::Files]));
         let (root, pool) = builder.start().unwrap();
-        let report = builder.run_on(root, pool, source).unwrap();
+        let report = builder.run_on(Instant::now(), root, pool, source).unwrap();
 
         let missing: Vec<&str> = report
             .findings
@@ -661,7 +694,7 @@ mod tests {
         let source = pkgdb::Source::scripted(vec![pkgs.clone(), pkgs]);
         let builder = ScanBuilder::new(t.path()).checks(CheckSet::only([CheckKind::Files]));
         let (root, pool) = builder.start().unwrap();
-        let report = builder.run_on(root, pool, source).unwrap();
+        let report = builder.run_on(Instant::now(), root, pool, source).unwrap();
         let mut missing: Vec<(&str, &str)> = report
             .findings
             .iter()

@@ -568,11 +568,11 @@ impl FileRecord {
 /// target, so a collision cannot be aimed at.
 #[derive(Debug)]
 pub struct OwnershipIndex {
-    keys: (u64, u64),
+    keyer: PathKeyer,
     /// Every registered path.
-    owned: HashSet<u128, std::hash::BuildHasherDefault<PrehashedKey>>,
+    owned: HashSet<u128, PrehashedState>,
     /// Paths registered by more than one package, with their count.
-    shared: HashMap<u128, u32, std::hash::BuildHasherDefault<PrehashedKey>>,
+    shared: HashMap<u128, u32, PrehashedState>,
 }
 
 impl Default for OwnershipIndex {
@@ -584,13 +584,8 @@ impl Default for OwnershipIndex {
 impl OwnershipIndex {
     /// An empty index with room for `paths` paths.
     pub fn with_capacity(paths: usize) -> OwnershipIndex {
-        use std::hash::BuildHasher;
-        // std's RandomState is seeded from the OS once per process and
-        // varies per instance: two draws give a 128-bit SipHash key.
-        let state = std::collections::hash_map::RandomState::new();
-        let draw = |salt: u8| state.hash_one(salt);
         OwnershipIndex {
-            keys: (draw(1), draw(2)),
+            keyer: PathKeyer::new(),
             owned: HashSet::with_capacity_and_hasher(paths, Default::default()),
             shared: HashMap::default(),
         }
@@ -634,20 +629,65 @@ impl OwnershipIndex {
         self.owned.is_empty()
     }
 
-    /// The keyed 128-bit hash of `path`'s normal form; also usable by
-    /// callers that want a compact, spelling-independent path identity.
+    /// The keyed 128-bit hash of `path`'s normal form ([`PathKeyer`]);
+    /// also usable by callers that want a compact, spelling-independent
+    /// path identity.
+    pub fn key(&self, path: &Path) -> u128 {
+        self.keyer.key(path)
+    }
+}
+
+/// A compact, spelling-independent identity for paths: the 128-bit
+/// SipHash-1-3 of a path's normal form (`/a//b/` is `/a/b`) under a key
+/// drawn at random for each keyer. Used where a set or map of many paths
+/// would otherwise hold copies of them ([`OwnershipIndex`], dpkg's
+/// ownership settling); see [`OwnershipIndex`] for why collisions do not
+/// matter.
+#[derive(Clone, Debug)]
+pub struct PathKeyer {
+    keys: (u64, u64),
+}
+
+impl Default for PathKeyer {
+    fn default() -> Self {
+        PathKeyer::new()
+    }
+}
+
+impl PathKeyer {
+    /// A keyer with a fresh random key.
+    pub fn new() -> PathKeyer {
+        use std::hash::BuildHasher;
+        // std's RandomState is seeded from the OS once per process and
+        // varies per instance: two draws give a 128-bit SipHash key.
+        let state = std::collections::hash_map::RandomState::new();
+        PathKeyer {
+            keys: (state.hash_one(1u8), state.hash_one(2u8)),
+        }
+    }
+
+    /// The key of `path`.
     pub fn key(&self, path: &Path) -> u128 {
         use std::hash::Hasher as _;
         let mut h = siphasher::sip128::SipHasher13::new_with_keys(self.keys.0, self.keys.1);
         h.write(&normal_form(path));
         siphasher::sip128::Hasher128::finish128(&h).as_u128()
     }
+
+    /// The key of a path given as bytes.
+    pub fn key_bytes(&self, path: &[u8]) -> u128 {
+        self.key(Path::new(OsStr::from_bytes(path)))
+    }
 }
 
-/// The hasher of [`OwnershipIndex`]'s table: its keys already are keyed
-/// SipHash values, so hashing them again would only cost time.
+/// A `HashMap`/`HashSet` hasher for [`PathKeyer`] keys, which already are
+/// keyed SipHash values.
+pub type PrehashedState = std::hash::BuildHasherDefault<PrehashedKey>;
+
+/// The hasher of tables keyed by [`PathKeyer`] keys: they already are
+/// keyed SipHash values, so hashing them again would only cost time.
 #[derive(Default)]
-struct PrehashedKey(u64);
+pub struct PrehashedKey(u64);
 
 impl std::hash::Hasher for PrehashedKey {
     fn finish(&self) -> u64 {

@@ -53,7 +53,10 @@ use self::status::{ConffileDigest, PackageState, StatusEntry};
 use crate::error::{DatabaseError, Error};
 use crate::finding::{Finding, FindingKind, Severity, VerifyAttrs};
 use crate::output::{escape_bytes, escape_path};
-use crate::pkgdb::{Database, DbFormat, DigestAlgo, FileFlags, FileRecord, FileState, Package};
+use crate::pkgdb::{
+    Database, DbFormat, DigestAlgo, FileFlags, FileRecord, FileState, Package, PathKeyer,
+    PrehashedState,
+};
 use crate::target::{Root, S_IFLNK};
 
 /// Largest status file read (a big desktop's is a few MiB).
@@ -111,6 +114,10 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
     let mut half_installed = Vec::new();
     let mut config_files = 0u64;
     let mut built = Vec::new();
+    // Which packages list each path, as keyed hashes: the lists themselves
+    // are dropped package by package.
+    let keyer = PathKeyer::new();
+    let mut listed: HashMap<u128, Lister, PrehashedState> = HashMap::default();
     for s in &stanzas {
         match s.entry.state {
             Some(st) if st.files_unpacked() => {}
@@ -125,11 +132,24 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
             }
             Some(_) => continue,
         }
-        built.push(r.build_package(s, &diversions, &filters));
+        let i = built.len();
+        let (b, list) = r.build_package(s, &diversions, &filters, &keyer);
+        for k in list {
+            listed
+                .entry(k)
+                .and_modify(|l| {
+                    if *l != Lister::One(i) {
+                        *l = Lister::Several;
+                    }
+                })
+                .or_insert(Lister::One(i));
+        }
+        built.push(b);
     }
-    drop_taken_over(&mut built);
+    drop_taken_over(&mut built, &listed);
+    drop(listed);
     let mut packages: Vec<Package> = built.into_iter().map(|b| b.package).collect();
-    r.add_alternatives(&mut packages);
+    r.add_alternatives(&mut packages, &keyer);
 
     if !half_installed.is_empty() {
         let mut f = Finding::new(
@@ -182,13 +202,19 @@ struct Stanza {
 /// A package with what is needed to settle ownership between packages.
 struct Built {
     package: Package,
-    /// The raw paths of its `.list` (`None` when it has none).
-    list: Option<HashSet<Vec<u8>>>,
-    /// Indexes into `package.files` of records that came from `md5sums` or
-    /// `Conffiles:` but are not in the package's own `.list`.
-    unlisted: Vec<usize>,
-    /// The raw (undiverted) path of each record, parallel to `files`.
-    raw_paths: Vec<Vec<u8>>,
+    /// Records that came from `md5sums` or `Conffiles:` but are not in the
+    /// package's own `.list`: their index in `package.files` and the key
+    /// of their raw (undiverted) path.
+    unlisted: Vec<(usize, u128)>,
+}
+
+/// Who lists a path in their `.list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lister {
+    /// This one package (index into the packages being built).
+    One(usize),
+    /// More than one package.
+    Several,
 }
 
 struct Reader<'a> {
@@ -334,7 +360,8 @@ impl Reader<'_> {
         s: &Stanza,
         diversions: &Diversions,
         filters: &PathFilters,
-    ) -> Built {
+        keyer: &PathKeyer,
+    ) -> (Built, Vec<u128>) {
         let e = &s.entry;
         let info = self.admindir.join("info");
         let names = info_names(e);
@@ -421,11 +448,10 @@ impl Reader<'_> {
             e.conffiles.iter().map(|c| (c.path.as_slice(), c)).collect();
 
         let mut files = Vec::new();
-        let mut raw_paths = Vec::new();
         let mut unlisted = Vec::new();
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
         let mut not_yet = 0u64;
-        let mut push = |raw: &[u8], files: &mut Vec<FileRecord>, raw_paths: &mut Vec<Vec<u8>>| {
+        let mut push = |raw: &[u8], files: &mut Vec<FileRecord>| {
             if !seen.insert(raw.to_vec()) {
                 return false;
             }
@@ -451,12 +477,11 @@ impl Reader<'_> {
                 rec.flags |= FileFlags::MISSINGOK;
             }
             files.push(rec);
-            raw_paths.push(raw.to_vec());
             true
         };
         if let Some(list) = &list {
             for p in list {
-                push(p, &mut files, &mut raw_paths);
+                push(p, &mut files);
             }
         }
         for p in md5_order
@@ -464,8 +489,8 @@ impl Reader<'_> {
             .map(Vec::as_slice)
             .chain(e.conffiles.iter().map(|c| c.path.as_slice()))
         {
-            if push(p, &mut files, &mut raw_paths) && list.is_some() {
-                unlisted.push(files.len() - 1);
+            if push(p, &mut files) && list.is_some() {
+                unlisted.push((files.len() - 1, keyer.key_bytes(p)));
             }
         }
         if not_yet > 0 {
@@ -497,7 +522,8 @@ impl Reader<'_> {
             upstream: String::new(),
             revision: String::new(),
         });
-        Built {
+        let list_keys = list.iter().flatten().map(|p| keyer.key_bytes(p)).collect();
+        let built = Built {
             package: Package {
                 record: e.record,
                 name: e.name.clone(),
@@ -509,15 +535,14 @@ impl Reader<'_> {
                 header: None,
                 lacks_digests,
             },
-            list: list.map(|l| l.into_iter().collect()),
             unlisted,
-            raw_paths,
-        }
+        };
+        (built, list_keys)
     }
 
     /// Register update-alternatives symlinks to the package that provides
     /// the selected choice.
-    fn add_alternatives(&mut self, packages: &mut [Package]) {
+    fn add_alternatives(&mut self, packages: &mut [Package], keyer: &PathKeyer) {
         let dir = self.admindir.join("alternatives");
         let entries = match self.root.read_dir(&dir) {
             Ok(v) => v,
@@ -528,10 +553,10 @@ impl Reader<'_> {
             }
         };
         // Who owns each path (as verified, after diversions).
-        let mut owner: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut owner: HashMap<u128, usize, PrehashedState> = HashMap::default();
         for (i, p) in packages.iter().enumerate() {
             for f in &p.files {
-                owner.entry(f.path_bytes().to_vec()).or_insert(i);
+                owner.entry(keyer.key(&f.path)).or_insert(i);
             }
         }
         for ent in entries {
@@ -578,12 +603,15 @@ impl Reader<'_> {
             let Some(selected) = selected else {
                 continue; // no choices: update-alternatives removes the links
             };
-            let pkg = owner.get(&selected.path).copied().or_else(|| {
-                group
-                    .choices
-                    .iter()
-                    .find_map(|c| owner.get(&c.path).copied())
-            });
+            let pkg = owner
+                .get(&keyer.key_bytes(&selected.path))
+                .copied()
+                .or_else(|| {
+                    group
+                        .choices
+                        .iter()
+                        .find_map(|c| owner.get(&keyer.key_bytes(&c.path)).copied())
+                });
             let Some(pkg) = pkg else {
                 self.note(
                     &path,
@@ -615,10 +643,11 @@ impl Reader<'_> {
             }
             let files = &mut packages[pkg].files;
             for (link, target) in links {
-                if owner.contains_key(&link) {
+                let key = keyer.key_bytes(&link);
+                if owner.contains_key(&key) {
                     continue; // a package registers this path itself
                 }
-                owner.insert(link.clone(), pkg);
+                owner.insert(key, pkg);
                 files.push(symlink_record(&link, &target));
             }
         }
@@ -669,32 +698,17 @@ impl Reader<'_> {
 /// `.list` but are in another package's: dpkg moved the file to that
 /// package (`Replaces:`), which verifies it; the stale digest of the old
 /// package would be a false alarm (`debsums` skips them too).
-fn drop_taken_over(built: &mut [Built]) {
-    let mut listed: HashMap<&[u8], Vec<usize>> = HashMap::new();
-    for (i, b) in built.iter().enumerate() {
-        for p in b.list.iter().flatten() {
-            listed.entry(p.as_slice()).or_default().push(i);
-        }
-    }
-    let mut drop: Vec<(usize, Vec<usize>)> = Vec::new();
-    for (i, b) in built.iter().enumerate() {
-        let gone: Vec<usize> = b
+fn drop_taken_over(built: &mut [Built], listed: &HashMap<u128, Lister, PrehashedState>) {
+    for (i, b) in built.iter_mut().enumerate() {
+        let gone: HashSet<usize> = b
             .unlisted
             .iter()
-            .copied()
-            .filter(|&fi| {
-                listed
-                    .get(b.raw_paths[fi].as_slice())
-                    .is_some_and(|owners| owners.iter().any(|&o| o != i))
-            })
+            .filter(|(_, key)| listed.get(key).is_some_and(|l| *l != Lister::One(i)))
+            .map(|&(fi, _)| fi)
             .collect();
-        if !gone.is_empty() {
-            drop.push((i, gone));
+        if gone.is_empty() {
+            continue;
         }
-    }
-    for (i, gone) in drop {
-        let gone: HashSet<usize> = gone.into_iter().collect();
-        let b = &mut built[i];
         let files = std::mem::take(&mut b.package.files);
         b.package.files = files
             .into_iter()

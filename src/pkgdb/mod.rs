@@ -229,10 +229,11 @@ impl Source {
         }
     }
 
-    /// Read every record once, in database order, handing the packages to
+    /// Read every record once, in database order, showing the packages to
     /// `each` a batch (at most [`BATCH`]) at a time; `gpg-pubkey` entries
-    /// included. rpm headers are parsed on the current rayon pool.
-    pub fn read(&self, each: &mut (dyn FnMut(Vec<Package>) + Send)) -> Result<PassOutcome, Error> {
+    /// included. A batch is dropped when `each` returns. rpm headers are
+    /// parsed on the current rayon pool.
+    pub fn read(&self, each: &mut (dyn FnMut(&[Package]) + Send)) -> Result<PassOutcome, Error> {
         match &self.records {
             Records::Sqlite(r) => r.read(each),
             Records::Stored(s) => s.read(each),
@@ -240,7 +241,7 @@ impl Source {
             Records::Scripted(passes) => {
                 let pass = passes.lock().unwrap().pop_front().unwrap_or_default();
                 for chunk in pass.chunks(BATCH) {
-                    each(chunk.to_vec());
+                    each(chunk);
                 }
                 Ok(PassOutcome::default())
             }
@@ -250,7 +251,7 @@ impl Source {
                 notes,
             } => {
                 for chunk in packages.chunks(BATCH) {
-                    each(chunk.to_vec());
+                    each(chunk);
                 }
                 Ok(PassOutcome {
                     malformed: malformed.clone(),
@@ -271,10 +272,10 @@ impl Source {
             ref records => {
                 let mut packages = Vec::new();
                 let outcome = match records {
-                    Records::Sqlite(r) => r.read(&mut |b| packages.extend(b))?,
-                    Records::Stored(s) => s.read(&mut |b| packages.extend(b))?,
+                    Records::Sqlite(r) => r.read(&mut |b| packages.extend_from_slice(b))?,
+                    Records::Stored(s) => s.read(&mut |b| packages.extend_from_slice(b))?,
                     #[cfg(test)]
-                    Records::Scripted(_) => self.read(&mut |b| packages.extend(b))?,
+                    Records::Scripted(_) => self.read(&mut |b| packages.extend_from_slice(b))?,
                     Records::Loaded { .. } => unreachable!("matched above"),
                 };
                 (packages, outcome)

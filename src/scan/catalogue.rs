@@ -64,7 +64,7 @@ impl Catalogue {
     pub fn read(db: &Source, files: bool) -> Result<Catalogue, Error> {
         let mut cat = Catalogue::default();
         let outcome = db.read(&mut |batch| {
-            for p in &batch {
+            for p in batch {
                 cat.add(p, files);
             }
         })?;

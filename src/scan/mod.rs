@@ -51,7 +51,8 @@ use crate::target::Root;
 use crate::target::accounts::Accounts;
 use crate::trust::TrustStore;
 use crate::trust::check::{HeadersOptions, Judge, PackageTrust};
-pub use catalogue::{Catalogue, identity};
+pub use catalogue::Catalogue;
+use catalogue::identity;
 
 /// Largest account file read from the target (a hostile one could be huge).
 const ACCOUNTS_LIMIT: u64 = 64 << 20;
@@ -367,7 +368,7 @@ impl ScanBuilder {
                     })
                     .collect();
                 if let Some(j) = judge.as_mut() {
-                    j.packages(&batch);
+                    j.packages(batch);
                 }
                 if want_files {
                     let owners: Vec<Owner> = batch.iter().map(Owner::of).collect();

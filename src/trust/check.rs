@@ -124,9 +124,8 @@ impl<'a> Judge<'a> {
 
     /// Judge the headers of a batch of packages (`gpg-pubkey` entries
     /// included: their headers are checked too, but they get no
-    /// [`PackageTrust`]). Returns the verdict of each package that has a
-    /// header and is not a `gpg-pubkey` entry, by record.
-    pub fn packages(&mut self, packages: &[Package]) -> Vec<(u64, HeaderVerdict)> {
+    /// [`PackageTrust`]).
+    pub fn packages(&mut self, packages: &[Package]) {
         self.headerless += packages
             .iter()
             .filter(|p| p.header.is_none() && !p.is_pubkey())
@@ -138,7 +137,7 @@ impl<'a> Judge<'a> {
                 Some((p.record, Some(p.nevra()), p.key(), p.is_pubkey(), h))
             })
             .collect();
-        self.judge(&work)
+        self.judge(&work);
     }
 
     /// Judge the headers of records whose package data did not parse (those
@@ -162,16 +161,12 @@ impl<'a> Judge<'a> {
         }
     }
 
-    fn judge(
-        &mut self,
-        work: &[(u64, Option<String>, String, bool, &Header)],
-    ) -> Vec<(u64, HeaderVerdict)> {
+    fn judge(&mut self, work: &[(u64, Option<String>, String, bool, &Header)]) {
         let (store, target) = (self.store, &self.target);
         let checks: Vec<HeaderCheck> = work
             .par_iter()
             .map(|(_, _, _, _, h)| verify::verify_installed(h, store, target))
             .collect();
-        let mut verdicts = Vec::new();
         for ((record, nevra, pkg_key, pubkey, _), check) in work.iter().zip(&checks) {
             for s in &check.signatures {
                 if let SignatureStatus::TargetKey { fingerprint, .. } = &s.status {
@@ -190,7 +185,6 @@ impl<'a> Judge<'a> {
                 self.opts,
             ));
             if !pubkey {
-                verdicts.push((*record, check.verdict));
                 self.out.packages.push(PackageTrust {
                     nevra: nevra
                         .as_deref()
@@ -201,7 +195,6 @@ impl<'a> Judge<'a> {
                 });
             }
         }
-        verdicts
     }
 
     /// Everything seen: the findings about the target's own keys, and one

@@ -121,7 +121,7 @@ impl Reader {
     /// [`crate::pkgdb::Source::read`]).
     pub fn read(
         &self,
-        each: &mut (dyn FnMut(Vec<crate::pkgdb::Package>) + Send),
+        each: &mut (dyn FnMut(&[crate::pkgdb::Package]) + Send),
     ) -> Result<PassOutcome, Error> {
         let fail = |reason: DatabaseError| Error::Database {
             path: self.path.clone(),
@@ -151,12 +151,12 @@ impl Reader {
             batch_bytes += bytes.len();
             batch.push((record, bytes.to_vec()));
             if batch.len() == crate::pkgdb::BATCH || batch_bytes >= crate::pkgdb::BATCH_BYTES {
-                each(super::read_records(&mut batch, &mut outcome.malformed));
+                each(&super::read_records(&mut batch, &mut outcome.malformed));
                 batch_bytes = 0;
             }
         }
         if !batch.is_empty() {
-            each(super::read_records(&mut batch, &mut outcome.malformed));
+            each(&super::read_records(&mut batch, &mut outcome.malformed));
         }
         Ok(outcome)
     }

@@ -463,7 +463,7 @@ impl Stored {
     /// One pass over every record (see [`crate::pkgdb::Source::read`]).
     pub fn read(
         &self,
-        each: &mut (dyn FnMut(Vec<crate::pkgdb::Package>) + Send),
+        each: &mut (dyn FnMut(&[crate::pkgdb::Package]) + Send),
     ) -> Result<PassOutcome, Error> {
         let extracted = (self.extract)(&self.file).map_err(|reason| Error::Database {
             path: self.path.clone(),
@@ -490,7 +490,9 @@ pub fn read_with(
 /// damage becomes a `header-malformed` note.
 pub fn into_database(format: DbFormat, path: PathBuf, extracted: Extracted) -> Database {
     let mut packages = Vec::new();
-    let outcome = stream(format, &path, extracted, &mut |b| packages.extend(b));
+    let outcome = stream(format, &path, extracted, &mut |b| {
+        packages.extend_from_slice(b)
+    });
     Database {
         format,
         path,
@@ -510,7 +512,7 @@ fn stream(
     format: DbFormat,
     path: &Path,
     extracted: Extracted,
-    each: &mut (dyn FnMut(Vec<crate::pkgdb::Package>) + Send),
+    each: &mut (dyn FnMut(&[crate::pkgdb::Package]) + Send),
 ) -> PassOutcome {
     let mut outcome = PassOutcome::default();
     let mut seen = HashSet::new();
@@ -533,7 +535,7 @@ fn stream(
             batch_bytes += blob.len();
             batch.push((record, blob));
             if batch.len() == crate::pkgdb::BATCH || batch_bytes >= crate::pkgdb::BATCH_BYTES {
-                each(super::read_records(&mut batch, &mut outcome.malformed));
+                each(&super::read_records(&mut batch, &mut outcome.malformed));
                 batch_bytes = 0;
             }
         } else {
@@ -545,7 +547,7 @@ fn stream(
         }
     }
     if !batch.is_empty() {
-        each(super::read_records(&mut batch, &mut outcome.malformed));
+        each(&super::read_records(&mut batch, &mut outcome.malformed));
     }
     outcome.notes = extracted
         .damage

@@ -157,13 +157,9 @@ enum Records {
     /// that changes while it is read.
     #[cfg(test)]
     Scripted(std::sync::Mutex<std::collections::VecDeque<Vec<Package>>>),
-    /// Read whole when opened (dpkg: which package owns a path is only
-    /// known once every list is read).
-    Loaded {
-        packages: Vec<Package>,
-        malformed: Vec<MalformedRecord>,
-        notes: Vec<crate::finding::Finding>,
-    },
+    /// A dpkg database, whose packages' files are read again on every
+    /// pass.
+    Dpkg(dpkg::Dpkg),
 }
 
 /// What one pass over a [`Source`] found besides packages: records that
@@ -178,22 +174,6 @@ pub struct PassOutcome {
 }
 
 impl Source {
-    /// Wrap a database already read into memory.
-    pub fn loaded(db: Database) -> Source {
-        Source {
-            format: db.format,
-            path: db.path,
-            read_wal: db.read_wal,
-            attributes: db.attributes,
-            also_found: db.also_found,
-            records: Records::Loaded {
-                packages: db.packages,
-                malformed: db.malformed,
-                notes: db.notes,
-            },
-        }
-    }
-
     /// A database whose `n`th pass gives `passes[n]` (tests).
     #[cfg(test)]
     pub(crate) fn scripted(passes: Vec<Vec<Package>>) -> Source {
@@ -229,58 +209,44 @@ impl Source {
         }
     }
 
+    pub(crate) fn dpkg(db: dpkg::Dpkg) -> Source {
+        Source {
+            format: DbFormat::Dpkg,
+            path: db.path().to_path_buf(),
+            read_wal: false,
+            attributes: crate::finding::VerifyAttrs::DIGEST | crate::finding::VerifyAttrs::LINKTO,
+            also_found: Vec::new(),
+            records: Records::Dpkg(db),
+        }
+    }
+
     /// Read every record once, in database order, showing the packages to
     /// `each` a batch (at most [`BATCH`]) at a time; `gpg-pubkey` entries
     /// included. A batch is dropped when `each` returns. rpm headers are
-    /// parsed on the current rayon pool.
-    pub fn read(&self, each: &mut (dyn FnMut(&[Package]) + Send)) -> Result<PassOutcome, Error> {
+    /// parsed on the current rayon pool; dpkg's file lists are read from
+    /// `root` (the target this source was opened in).
+    pub fn read(
+        &self,
+        root: &Root,
+        each: &mut (dyn FnMut(&[Package]) + Send),
+    ) -> Result<PassOutcome, Error> {
         match &self.records {
             Records::Sqlite(r) => r.read(each),
             Records::Stored(s) => s.read(each),
+            Records::Dpkg(d) => Ok(d.read(root, each)),
             #[cfg(test)]
             Records::Scripted(passes) => {
                 let pass = passes.lock().unwrap().pop_front().unwrap_or_default();
-                for chunk in pass.chunks(BATCH) {
-                    each(chunk);
-                }
+                pass.chunks(BATCH).for_each(each);
                 Ok(PassOutcome::default())
-            }
-            Records::Loaded {
-                packages,
-                malformed,
-                notes,
-            } => {
-                for chunk in packages.chunks(BATCH) {
-                    each(chunk);
-                }
-                Ok(PassOutcome {
-                    malformed: malformed.clone(),
-                    notes: notes.clone(),
-                })
             }
         }
     }
 
     /// Read every record into memory.
-    pub fn load(self) -> Result<Database, Error> {
-        let (packages, outcome) = match self.records {
-            Records::Loaded {
-                packages,
-                malformed,
-                notes,
-            } => (packages, PassOutcome { malformed, notes }),
-            ref records => {
-                let mut packages = Vec::new();
-                let outcome = match records {
-                    Records::Sqlite(r) => r.read(&mut |b| packages.extend_from_slice(b))?,
-                    Records::Stored(s) => s.read(&mut |b| packages.extend_from_slice(b))?,
-                    #[cfg(test)]
-                    Records::Scripted(_) => self.read(&mut |b| packages.extend_from_slice(b))?,
-                    Records::Loaded { .. } => unreachable!("matched above"),
-                };
-                (packages, outcome)
-            }
-        };
+    pub fn load(self, root: &Root) -> Result<Database, Error> {
+        let mut packages = Vec::new();
+        let outcome = self.read(root, &mut |b| packages.extend_from_slice(b))?;
         Ok(Database {
             format: self.format,
             path: self.path,
@@ -801,7 +767,7 @@ pub fn open(root: &Root, dbpath: Option<&Path>, format: Option<DbFormat>) -> Res
         DbFormat::RpmSqlite => Source::sqlite(rpm::sqlite::Reader::open(root, &rel)?),
         DbFormat::RpmBdb => Source::stored(rpm::bdb::open(root, &rel)?),
         DbFormat::RpmNdb => Source::stored(rpm::ndb::open(root, &rel)?),
-        DbFormat::Dpkg => Source::loaded(dpkg::read(root, &rel)?),
+        DbFormat::Dpkg => Source::dpkg(dpkg::open(root, &rel)?),
     };
     // The same file can be listed twice (usr/lib/sysimage/rpm is often a
     // symlink target of var/lib/rpm); report only distinct databases.

@@ -26,6 +26,7 @@ use crate::check::files::{LARGE_FILE, Owner};
 use crate::error::Error;
 use crate::finding::{Finding, FindingKind, Severity};
 use crate::pkgdb::{FileRecord, MalformedRecord, OwnershipIndex, Package, Source};
+use crate::target::Root;
 
 /// What the first pass learnt.
 #[derive(Debug, Default)]
@@ -59,11 +60,12 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    /// One pass over `db` (on the current rayon pool). `files`: the files
+    /// One pass over `db`, opened in `root` (on the current rayon pool).
+    /// `files`: the files
     /// check will run, so gather what it needs.
-    pub fn read(db: &Source, files: bool) -> Result<Catalogue, Error> {
+    pub fn read(db: &Source, root: &Root, files: bool) -> Result<Catalogue, Error> {
         let mut cat = Catalogue::default();
-        let outcome = db.read(&mut |batch| {
+        let outcome = db.read(root, &mut |batch| {
             for p in batch {
                 cat.add(p, files);
             }

@@ -353,7 +353,7 @@ impl ScanBuilder {
         let mut seen: HashSet<u64> = HashSet::with_capacity(cat.identities.len());
         let mut changed: Vec<u64> = Vec::new();
         pool.install(|| {
-            ctx.db.read(&mut |batch| {
+            ctx.db.read(ctx.root, &mut |batch| {
                 // A package that is not the one the first pass read has
                 // none of its files verified yet (large ones included).
                 let known: Vec<bool> = batch
@@ -417,7 +417,7 @@ impl ScanBuilder {
         let want_headers = self.checks.contains(CheckKind::Headers);
 
         // First pass: what the checks need to know about all packages.
-        let mut cat = pool.install(|| Catalogue::read(&db, want_files))?;
+        let mut cat = pool.install(|| Catalogue::read(&db, &root, want_files))?;
 
         let mut findings: Vec<Finding> = Vec::new();
         // Only a database that records owners needs the target's accounts.

@@ -54,8 +54,7 @@ use crate::error::{DatabaseError, Error};
 use crate::finding::{Finding, FindingKind, Severity, VerifyAttrs};
 use crate::output::{escape_bytes, escape_path};
 use crate::pkgdb::{
-    Database, DbFormat, DigestAlgo, FileFlags, FileRecord, FileState, Package, PathKeyer,
-    PrehashedState,
+    Database, DigestAlgo, FileFlags, FileRecord, FileState, Package, PathKeyer, PrehashedState,
 };
 use crate::target::{Root, S_IFLNK};
 
@@ -68,8 +67,51 @@ const ALTERNATIVES_LIMIT: u64 = 16 << 20;
 
 /// Read the dpkg database whose status file is `rel` (normally
 /// `var/lib/dpkg/status`; or a distroless `var/lib/dpkg/status.d`
-/// directory). The admin directory is `rel`'s parent.
+/// directory) into memory. The admin directory is `rel`'s parent.
 pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
+    crate::pkgdb::Source::dpkg(open(root, rel)?).load(root)
+}
+
+/// A dpkg database opened for streaming ([`crate::pkgdb::Source`]).
+///
+/// Which package a record belongs to cannot be known from one package
+/// alone: a path another package's `.list` names was taken over by it, and
+/// an update-alternatives link belongs to the package providing the
+/// selected choice. [`open`] settles both in one pass over every list, with
+/// keyed path hashes rather than copies of the paths, and keeps only the
+/// outcome (the few taken-over records, the alternatives links); each pass
+/// of [`Dpkg::read`] then reads every package's files again and lets them
+/// go a batch at a time.
+pub struct Dpkg {
+    path: PathBuf,
+    admindir: PathBuf,
+    /// Stanzas of the packages whose files are unpacked, in order.
+    stanzas: Vec<Stanza>,
+    diversions: Diversions,
+    filters: PathFilters,
+    keyer: PathKeyer,
+    /// Per package (index into `stanzas`): raw-path keys of its `md5sums`
+    /// or `Conffiles:` records that another package's list took over.
+    taken_over: HashMap<usize, HashSet<u128>>,
+    /// Per package: the update-alternatives links it provides.
+    alternatives: HashMap<usize, Vec<FileRecord>>,
+    /// Findings about the database, made when it was opened.
+    notes: Vec<Finding>,
+}
+
+impl std::fmt::Debug for Dpkg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dpkg")
+            .field("path", &self.path)
+            .field("packages", &self.stanzas.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Open the dpkg database whose status file is `rel` (see [`read`]): read
+/// `status`, `diversions`, the path filters and the alternatives, and
+/// settle ownership between packages (one pass over every package's files).
+pub fn open(root: &Root, rel: &Path) -> Result<Dpkg, Error> {
     let abs = Path::new("/").join(rel);
     let db_err = |reason: DatabaseError| Error::Database {
         path: abs.clone(),
@@ -113,26 +155,37 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
     let filters = r.read_filters();
     let mut half_installed = Vec::new();
     let mut config_files = 0u64;
-    let mut built = Vec::new();
-    // Which packages list each path, as keyed hashes: the lists themselves
-    // are dropped package by package.
-    let keyer = PathKeyer::new();
-    let mut listed: HashMap<u128, Lister, PrehashedState> = HashMap::default();
-    for s in &stanzas {
-        match s.entry.state {
-            Some(st) if st.files_unpacked() => {}
-            None => {}
-            Some(PackageState::HalfInstalled) => {
-                half_installed.push(s.entry.name.clone());
-                continue;
-            }
-            Some(PackageState::ConfigFiles) => {
-                config_files += 1;
-                continue;
-            }
-            Some(_) => continue,
+    stanzas.retain(|s| match s.entry.state {
+        Some(st) if st.files_unpacked() => true,
+        None => true,
+        Some(PackageState::HalfInstalled) => {
+            half_installed.push(s.entry.name.clone());
+            false
         }
-        let i = built.len();
+        Some(PackageState::ConfigFiles) => {
+            config_files += 1;
+            false
+        }
+        Some(_) => false,
+    });
+    let keyer = PathKeyer::new();
+    // Alternatives first (their notes still come after the packages'):
+    // they name the few paths whose owner must be remembered.
+    let mark = r.notes.len();
+    let plans = r.plan_alternatives(&keyer);
+    let alt_notes: Vec<Finding> = r.notes.drain(mark..).collect();
+    let wanted: HashSet<u128> = plans
+        .iter()
+        .flat_map(|p| p.candidates.iter().chain(p.links.iter().map(|(k, _, _)| k)))
+        .copied()
+        .collect();
+
+    // Which packages list each path, and which packages have a record at
+    // each wanted path, as keyed hashes.
+    let mut listed: HashMap<u128, Lister, PrehashedState> = HashMap::default();
+    let mut unlisted: Vec<(usize, u128)> = Vec::new();
+    let mut holders: HashMap<u128, Vec<(usize, Option<u128>)>> = HashMap::new();
+    for (i, s) in stanzas.iter().enumerate() {
         let (b, list) = r.build_package(s, &diversions, &filters, &keyer);
         for k in list {
             listed
@@ -144,12 +197,40 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
                 })
                 .or_insert(Lister::One(i));
         }
-        built.push(b);
+        unlisted.extend(b.unlisted.iter().map(|&(_, raw)| (i, raw)));
+        for (fi, f) in b.package.files.iter().enumerate() {
+            let k = keyer.key(&f.path);
+            if wanted.contains(&k) {
+                let raw = b
+                    .unlisted
+                    .iter()
+                    .find(|(u, _)| *u == fi)
+                    .map(|&(_, raw)| raw);
+                holders.entry(k).or_default().push((i, raw));
+            }
+        }
     }
-    drop_taken_over(&mut built, &listed);
+    // An unlisted record another package lists was taken over by it.
+    let mut taken_over: HashMap<usize, HashSet<u128>> = HashMap::new();
+    for (i, raw) in unlisted {
+        if listed.get(&raw).is_some_and(|l| *l != Lister::One(i)) {
+            taken_over.entry(i).or_default().insert(raw);
+        }
+    }
     drop(listed);
-    let mut packages: Vec<Package> = built.into_iter().map(|b| b.package).collect();
-    r.add_alternatives(&mut packages, &keyer);
+    // Who owns each wanted path (as verified, after diversions): the first
+    // package holding a record there that was not taken over.
+    let mut owner: HashMap<u128, usize, PrehashedState> = HashMap::default();
+    for (k, hs) in holders {
+        let first = hs.into_iter().find(|&(i, raw)| {
+            raw.is_none_or(|raw| !taken_over.get(&i).is_some_and(|t| t.contains(&raw)))
+        });
+        if let Some((i, _)) = first {
+            owner.insert(k, i);
+        }
+    }
+    r.notes.extend(alt_notes);
+    let alternatives = r.resolve_alternatives(plans, &mut owner);
 
     if !half_installed.is_empty() {
         let mut f = Finding::new(
@@ -179,17 +260,77 @@ pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
         f.compute_id("dpkg-config-files");
         r.notes.push(f);
     }
-
-    Ok(Database {
-        format: DbFormat::Dpkg,
+    Ok(Dpkg {
         path: abs,
-        packages,
-        malformed: Vec::new(),
-        read_wal: false,
-        attributes: VerifyAttrs::DIGEST | VerifyAttrs::LINKTO,
-        also_found: Vec::new(),
+        admindir: r.admindir,
+        stanzas,
+        diversions,
+        filters,
+        keyer,
+        taken_over,
+        alternatives,
         notes: r.notes,
     })
+}
+
+impl Dpkg {
+    /// The status file's (or `status.d`'s) path inside the target.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// One pass over every package, in status order (see
+    /// [`crate::pkgdb::Source::read`]): each package's files are read
+    /// again; the notes are those made when the database was opened.
+    pub fn read(
+        &self,
+        root: &Root,
+        each: &mut (dyn FnMut(&[Package]) + Send),
+    ) -> crate::pkgdb::PassOutcome {
+        let mut r = Reader {
+            root,
+            admindir: self.admindir.clone(),
+            // Made again on every pass; those of `open` are reported.
+            notes: Vec::new(),
+            malformed: 0,
+        };
+        let mut batch = Vec::with_capacity(crate::pkgdb::BATCH);
+        for (i, s) in self.stanzas.iter().enumerate() {
+            let (b, _) = r.build_package(s, &self.diversions, &self.filters, &self.keyer);
+            let mut package = b.package;
+            if let Some(gone) = self.taken_over.get(&i) {
+                let drop: HashSet<usize> = b
+                    .unlisted
+                    .iter()
+                    .filter(|(_, raw)| gone.contains(raw))
+                    .map(|&(fi, _)| fi)
+                    .collect();
+                let files = std::mem::take(&mut package.files);
+                package.files = files
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(fi, _)| !drop.contains(fi))
+                    .map(|(_, f)| f)
+                    .collect();
+            }
+            if let Some(links) = self.alternatives.get(&i) {
+                package.files.extend(links.iter().cloned());
+            }
+            batch.push(package);
+            if batch.len() == crate::pkgdb::BATCH {
+                each(&batch);
+                batch.clear();
+            }
+            r.notes.clear();
+        }
+        if !batch.is_empty() {
+            each(&batch);
+        }
+        crate::pkgdb::PassOutcome {
+            malformed: Vec::new(),
+            notes: self.notes.clone(),
+        }
+    }
 }
 
 /// A stanza and where it came from.
@@ -206,6 +347,16 @@ struct Built {
     /// package's own `.list`: their index in `package.files` and the key
     /// of their raw (undiverted) path.
     unlisted: Vec<(usize, u128)>,
+}
+
+/// An update-alternatives group's links, waiting for its provider.
+struct AltPlan {
+    /// The alternatives file (for notes).
+    path: PathBuf,
+    /// Keys of the selected choice's path, then of every choice's.
+    candidates: Vec<u128>,
+    /// (key of the link, link, target).
+    links: Vec<(u128, Vec<u8>, Vec<u8>)>,
 }
 
 /// Who lists a path in their `.list`.
@@ -540,25 +691,21 @@ impl Reader<'_> {
         (built, list_keys)
     }
 
-    /// Register update-alternatives symlinks to the package that provides
-    /// the selected choice.
-    fn add_alternatives(&mut self, packages: &mut [Package], keyer: &PathKeyer) {
+    /// Read every update-alternatives group and work out the links its
+    /// selected choice makes, before anyone knows which package provides
+    /// it. Problems with a group are notes; a group without choices makes
+    /// no links.
+    fn plan_alternatives(&mut self, keyer: &PathKeyer) -> Vec<AltPlan> {
         let dir = self.admindir.join("alternatives");
         let entries = match self.root.read_dir(&dir) {
             Ok(v) => v,
-            Err(e) if is_absent(&e) => return,
+            Err(e) if is_absent(&e) => return Vec::new(),
             Err(e) => {
                 self.note_unreadable(&dir, &e);
-                return;
+                return Vec::new();
             }
         };
-        // Who owns each path (as verified, after diversions).
-        let mut owner: HashMap<u128, usize, PrehashedState> = HashMap::default();
-        for (i, p) in packages.iter().enumerate() {
-            for f in &p.files {
-                owner.entry(keyer.key(&f.path)).or_insert(i);
-            }
-        }
+        let mut plans = Vec::new();
         for ent in entries {
             let path = dir.join(&ent.name);
             if !ent.stat.is_regular() {
@@ -603,25 +750,10 @@ impl Reader<'_> {
             let Some(selected) = selected else {
                 continue; // no choices: update-alternatives removes the links
             };
-            let pkg = owner
-                .get(&keyer.key_bytes(&selected.path))
-                .copied()
-                .or_else(|| {
-                    group
-                        .choices
-                        .iter()
-                        .find_map(|c| owner.get(&keyer.key_bytes(&c.path)).copied())
-                });
-            let Some(pkg) = pkg else {
-                self.note(
-                    &path,
-                    Severity::Low,
-                    "no installed package provides any choice of this alternative; its \
-                     links are not verified"
-                        .into(),
-                );
-                continue;
-            };
+            let candidates = std::iter::once(&selected.path)
+                .chain(group.choices.iter().map(|c| &c.path))
+                .map(|p| keyer.key_bytes(p))
+                .collect();
             let mut links = vec![
                 (group.link.clone(), alt.clone()),
                 (alt.clone(), selected.path.clone()),
@@ -641,16 +773,50 @@ impl Reader<'_> {
                 links.push((slave.link.clone(), salt.clone()));
                 links.push((salt, target.clone()));
             }
-            let files = &mut packages[pkg].files;
-            for (link, target) in links {
-                let key = keyer.key_bytes(&link);
+            plans.push(AltPlan {
+                path,
+                candidates,
+                links: links
+                    .into_iter()
+                    .map(|(link, target)| (keyer.key_bytes(&link), link, target))
+                    .collect(),
+            });
+        }
+        plans
+    }
+
+    /// Give each planned group's links to the package that provides its
+    /// selected choice (or, failing that, any choice), unless a package
+    /// registers the link's path itself. `owner` knows every path the
+    /// plans name and learns the links as they are given.
+    fn resolve_alternatives(
+        &mut self,
+        plans: Vec<AltPlan>,
+        owner: &mut HashMap<u128, usize, PrehashedState>,
+    ) -> HashMap<usize, Vec<FileRecord>> {
+        let mut out: HashMap<usize, Vec<FileRecord>> = HashMap::new();
+        for plan in plans {
+            let Some(pkg) = plan.candidates.iter().find_map(|k| owner.get(k).copied()) else {
+                self.note(
+                    &plan.path,
+                    Severity::Low,
+                    "no installed package provides any choice of this alternative; its \
+                     links are not verified"
+                        .into(),
+                );
+                continue;
+            };
+            for (key, link, target) in plan.links {
                 if owner.contains_key(&key) {
                     continue; // a package registers this path itself
                 }
                 owner.insert(key, pkg);
-                files.push(symlink_record(&link, &target));
+                out.entry(pkg)
+                    .or_default()
+                    .push(symlink_record(&link, &target));
             }
         }
+        out
     }
 
     fn note(&mut self, rel: &Path, severity: Severity, what: String) {
@@ -691,31 +857,6 @@ impl Reader<'_> {
         f.count = Some(lines.len() as u64);
         f.compute_id(&package_key(e));
         self.notes.push(f);
-    }
-}
-
-/// Drop `md5sums`/`Conffiles:` records that are not in their package's own
-/// `.list` but are in another package's: dpkg moved the file to that
-/// package (`Replaces:`), which verifies it; the stale digest of the old
-/// package would be a false alarm (`debsums` skips them too).
-fn drop_taken_over(built: &mut [Built], listed: &HashMap<u128, Lister, PrehashedState>) {
-    for (i, b) in built.iter_mut().enumerate() {
-        let gone: HashSet<usize> = b
-            .unlisted
-            .iter()
-            .filter(|(_, key)| listed.get(key).is_some_and(|l| *l != Lister::One(i)))
-            .map(|&(fi, _)| fi)
-            .collect();
-        if gone.is_empty() {
-            continue;
-        }
-        let files = std::mem::take(&mut b.package.files);
-        b.package.files = files
-            .into_iter()
-            .enumerate()
-            .filter(|(fi, _)| !gone.contains(fi))
-            .map(|(_, f)| f)
-            .collect();
     }
 }
 

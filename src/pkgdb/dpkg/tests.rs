@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::check::CheckKind;
+use crate::pkgdb::DbFormat;
 use crate::scan::{CheckSet, ScanBuilder};
 
 struct Fixture {
@@ -565,9 +566,10 @@ fn distroless_status_d_verifies_its_real_file() {
         fx.write(rel, std::fs::read(src.join(rel)).unwrap());
     }
     // Auto-detection finds status.d when there is no status file.
-    let db = crate::pkgdb::open(&fx.root(), None, None)
+    let root = fx.root();
+    let db = crate::pkgdb::open(&root, None, None)
         .unwrap()
-        .load()
+        .load(&root)
         .unwrap();
     assert_eq!(db.format, DbFormat::Dpkg);
     assert_eq!(db.path, Path::new("/var/lib/dpkg/status.d"));

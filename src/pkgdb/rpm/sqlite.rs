@@ -25,7 +25,7 @@ use crate::target::Root;
 /// Read every header of the sqlite rpmdb at `rel` (inside ROOT) into
 /// memory.
 pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
-    crate::pkgdb::Source::sqlite(Reader::open(root, rel)?).load()
+    crate::pkgdb::Source::sqlite(Reader::open(root, rel)?).load(root)
 }
 
 /// An rpm sqlite database opened for reading (see [`crate::pkgdb::Source`]).

@@ -481,7 +481,7 @@ pub fn read_with(
     format: DbFormat,
     extract: Extractor,
 ) -> Result<Database, Error> {
-    crate::pkgdb::Source::stored(Stored::open(root, rel, format, extract)?).load()
+    crate::pkgdb::Source::stored(Stored::open(root, rel, format, extract)?).load(root)
 }
 
 /// Turn extracted records into a [`Database`]: each blob parsed with

@@ -1,9 +1,11 @@
 //! Package databases: where the target says what it installed.
 //!
-//! Every supported format is read into the same shape: a [`Database`] of
-//! [`Package`]s, each with the [`FileRecord`]s it registered. Checks never
-//! see a format; a new database format is a new submodule here plus one arm
-//! in [`DbFormat`] and [`open`].
+//! Every supported format gives the same shape: [`Package`]s, each with the
+//! [`FileRecord`]s it registered, streamed a batch at a time by a [`Source`]
+//! (what [`open`] returns; a scan reads it twice and never holds it whole),
+//! or collected into a [`Database`] by [`Source::load`]. Checks never see a
+//! format; a new database format is a new submodule here plus one arm in
+//! [`DbFormat`], [`Source`]'s records and [`open`].
 //!
 //! Formats: [`rpm::sqlite`] (`rpmdb.sqlite`: Fedora ≥ 33, RHEL ≥ 9,
 //! openSUSE, Amazon Linux 2023), [`rpm::bdb`] (BerkeleyDB `Packages`:

@@ -43,7 +43,8 @@ pub struct Catalogue {
     pub large: Vec<(FileRecord, u32)>,
     /// The packages of [`Catalogue::large`].
     pub owners: Vec<Owner>,
-    /// Per record, [`identity`] of the package read there.
+    /// Per record, the identity of the package read there (its NEVRA, file
+    /// count and recorded size, hashed).
     pub identities: HashMap<u64, u64>,
     /// Packages read, without `gpg-pubkey` entries.
     pub packages: u64,

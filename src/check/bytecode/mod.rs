@@ -83,7 +83,13 @@ struct Candidate {
 /// The outcome for one pyc.
 enum Outcome {
     Report(Finding),
-    Unregistered { tree: PathBuf, finding: Finding },
+    /// Consistent and nobody's: counted under its tree, and listed (with
+    /// its imports and strings) only with `--verbose`, so its finding is
+    /// not even built otherwise (a Debian system has tens of thousands).
+    Unregistered {
+        tree: PathBuf,
+        finding: Option<Finding>,
+    },
 }
 
 /// Run the check over the target (inside the current rayon pool).
@@ -124,6 +130,7 @@ pub fn run(ctx: &ScanContext<'_>, opts: &BytecodeOptions) -> Vec<Finding> {
         code: ctx.code,
         index: ctx.index,
         pythons,
+        verbose: opts.verbose,
     };
 
     let outcomes: Vec<Outcome> = cands
@@ -142,7 +149,9 @@ pub fn run(ctx: &ScanContext<'_>, opts: &BytecodeOptions) -> Vec<Finding> {
     for o in outcomes {
         match o {
             Outcome::Report(f) => findings.push(f),
-            Outcome::Unregistered { finding, .. } if opts.verbose => findings.push(finding),
+            Outcome::Unregistered {
+                finding: Some(f), ..
+            } => findings.push(f),
             Outcome::Unregistered { tree, .. } => *trees.entry(tree).or_default() += 1,
         }
     }
@@ -452,6 +461,8 @@ struct Classifier<'a> {
     code: &'a PackagedCode,
     index: &'a OwnershipIndex,
     pythons: BTreeSet<PyVersion>,
+    /// List unregistered pycs one by one.
+    verbose: bool,
 }
 
 /// Where a pyc's source is and what its name says.
@@ -791,6 +802,12 @@ impl Classifier<'_> {
         }
 
         // 7. Consistent, and nobody's.
+        if !self.verbose {
+            return Some(Outcome::Unregistered {
+                tree: c.tree.clone(),
+                finding: None,
+            });
+        }
         let finding = decorate(self.finding(
             path,
             FindingKind::BytecodeUnregistered,
@@ -802,7 +819,7 @@ impl Classifier<'_> {
         };
         Some(Outcome::Unregistered {
             tree: c.tree.clone(),
-            finding,
+            finding: Some(finding),
         })
     }
 

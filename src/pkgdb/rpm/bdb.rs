@@ -153,13 +153,13 @@ pub enum BdbError {
 /// Read every header of the BerkeleyDB `Packages` file at `rel` (inside
 /// ROOT).
 pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
-    storage::read_with(root, rel, DbFormat::RpmBdb, extract)
+    storage::read_with(root, rel, DbFormat::RpmBdb, extract_each)
 }
 
 /// Open the file at `rel` (inside ROOT) for streaming
 /// ([`crate::pkgdb::Source`]).
 pub fn open(root: &Root, rel: &Path) -> Result<storage::Stored, Error> {
-    storage::Stored::open(root, rel, DbFormat::RpmBdb, extract)
+    storage::Stored::open(root, rel, DbFormat::RpmBdb, extract_each)
 }
 
 /// Walk the hash database in `src` and return every record in it (key 0,
@@ -167,6 +167,18 @@ pub fn open(root: &Root, rel: &Path) -> Result<storage::Stored, Error> {
 /// [`DatabaseError::Bdb`] for a file that is not a readable hash database
 /// and [`DatabaseError::Io`] for a failed read.
 pub fn extract<R: ReadAt + ?Sized>(src: &R) -> Result<Extracted, DatabaseError> {
+    let mut records = Vec::new();
+    let damage = extract_each(src, &mut |r| records.push(r))?;
+    Ok(Extracted { records, damage })
+}
+
+/// [`extract`], handing each record to `each` as soon as it is read (in the
+/// same order) instead of collecting them: a pass then holds one record's
+/// blob, not the file's. Returns the damage met.
+pub fn extract_each<R: ReadAt + ?Sized>(
+    src: &R,
+    each: &mut dyn FnMut(RawRecord),
+) -> Result<Vec<Damage>, DatabaseError> {
     let meta = Meta::read(src)?;
     let mut walk = Walk {
         src,
@@ -175,7 +187,8 @@ pub fn extract<R: ReadAt + ?Sized>(src: &R) -> Result<Extracted, DatabaseError> 
         overhead: meta.overhead,
         pages: meta.pages,
         visited: vec![0u64; meta.pages.div_ceil(64) as usize],
-        out: Extracted::default(),
+        each,
+        damage: Vec::new(),
     };
     // Page 0 is the meta page; nothing may lead back to it.
     walk.mark(0);
@@ -185,7 +198,7 @@ pub fn extract<R: ReadAt + ?Sized>(src: &R) -> Result<Extracted, DatabaseError> 
         let first = bucket + u64::from(meta.spares.get(bits).copied().unwrap_or(0));
         walk.bucket(bucket, first).map_err(DatabaseError::Io)?;
     }
-    Ok(walk.out)
+    Ok(walk.damage)
 }
 
 /// Byte order of the writer.
@@ -325,7 +338,10 @@ struct Walk<'a, R: ?Sized> {
     pages: u64,
     /// One bit per page: already read.
     visited: Vec<u64>,
-    out: Extracted,
+    /// Where records go.
+    each: &'a mut dyn FnMut(RawRecord),
+    /// Damage met so far.
+    damage: Vec<Damage>,
 }
 
 impl<R: ReadAt + ?Sized> Walk<'_, R> {
@@ -389,7 +405,7 @@ impl<R: ReadAt + ?Sized> Walk<'_, R> {
                 Ok(None) => return Ok(()),
                 Err(Fail::Io(e)) => return Err(e),
                 Err(Fail::Fault(fault)) => {
-                    self.out.damage.push(Damage { site, fault });
+                    self.damage.push(Damage { site, fault });
                     return Ok(());
                 }
             };
@@ -407,7 +423,7 @@ impl<R: ReadAt + ?Sized> Walk<'_, R> {
         let entries = usize::from(self.order.u16(b, 20).unwrap_or(0));
         let index_end = self.overhead + 2 * entries;
         if index_end > self.page_size {
-            self.out.damage.push(Damage {
+            self.damage.push(Damage {
                 site,
                 fault: StorageFault::PageEntries {
                     page: page.no,
@@ -417,7 +433,7 @@ impl<R: ReadAt + ?Sized> Walk<'_, R> {
             return Ok(());
         }
         if entries % 2 == 1 {
-            self.out.damage.push(Damage {
+            self.damage.push(Damage {
                 site,
                 fault: StorageFault::UnpairedItem {
                     page: page.no,
@@ -448,7 +464,7 @@ impl<R: ReadAt + ?Sized> Walk<'_, R> {
                 Ok(mut values) if values.len() == 1 && values[0].len() == 4 => values.remove(0),
                 Ok(values) => {
                     let len = values.first().map_or(0, Vec::len) as u64;
-                    self.out.damage.push(Damage {
+                    self.damage.push(Damage {
                         site,
                         fault: StorageFault::KeyLength {
                             page: page.no,
@@ -460,7 +476,7 @@ impl<R: ReadAt + ?Sized> Walk<'_, R> {
                 }
                 Err(Fail::Io(e)) => return Err(e),
                 Err(Fail::Fault(fault)) => {
-                    self.out.damage.push(Damage { site, fault });
+                    self.damage.push(Damage { site, fault });
                     continue;
                 }
             };
@@ -474,15 +490,16 @@ impl<R: ReadAt + ?Sized> Walk<'_, R> {
                 None => Err(Fail::Fault(bad(d))),
             };
             match data {
-                Ok(values) => self
-                    .out
-                    .records
-                    .extend(values.into_iter().map(|v| RawRecord {
-                        record,
-                        blob: Ok(v),
-                    })),
+                Ok(values) => {
+                    for v in values {
+                        (self.each)(RawRecord {
+                            record,
+                            blob: Ok(v),
+                        });
+                    }
+                }
                 Err(Fail::Io(e)) => return Err(e),
-                Err(Fail::Fault(fault)) => self.out.records.push(RawRecord {
+                Err(Fail::Fault(fault)) => (self.each)(RawRecord {
                     record,
                     blob: Err(fault),
                 }),

@@ -93,13 +93,13 @@ pub enum NdbError {
 
 /// Read every header of the NDB `Packages.db` file at `rel` (inside ROOT).
 pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
-    storage::read_with(root, rel, DbFormat::RpmNdb, extract)
+    storage::read_with(root, rel, DbFormat::RpmNdb, extract_each)
 }
 
 /// Open the file at `rel` (inside ROOT) for streaming
 /// ([`crate::pkgdb::Source`]).
 pub fn open(root: &Root, rel: &Path) -> Result<storage::Stored, Error> {
-    storage::Stored::open(root, rel, DbFormat::RpmNdb, extract)
+    storage::Stored::open(root, rel, DbFormat::RpmNdb, extract_each)
 }
 
 /// One slot in use.
@@ -114,6 +114,18 @@ struct Slot {
 /// Errors are [`DatabaseError::Ndb`] for a file that is not readable NDB and
 /// [`DatabaseError::Io`] for a failed read.
 pub fn extract<R: ReadAt + ?Sized>(src: &R) -> Result<Extracted, DatabaseError> {
+    let mut records = Vec::new();
+    let damage = extract_each(src, &mut |r| records.push(r))?;
+    Ok(Extracted { records, damage })
+}
+
+/// [`extract`], handing each record to `each` as soon as its blob is read
+/// (in the same order) instead of collecting them: a pass then holds one
+/// blob, not the file's. Returns the damage met.
+pub fn extract_each<R: ReadAt + ?Sized>(
+    src: &R,
+    each: &mut dyn FnMut(RawRecord),
+) -> Result<Vec<Damage>, DatabaseError> {
     let size = src.size();
     if size < HEADER_SIZE as u64 {
         return Err(NdbError::TooShort { size }.into());
@@ -144,7 +156,7 @@ pub fn extract<R: ReadAt + ?Sized>(src: &R) -> Result<Extracted, DatabaseError> 
 
     let first_blk = u64::from(slot_pages) * PAGE_SIZE / BLK_SIZE;
     let file_blks = size / BLK_SIZE;
-    let mut out = Extracted::default();
+    let mut damage = Vec::new();
     let mut slots = Vec::new();
     for (no, raw) in table
         .chunks_exact(SLOT_SIZE)
@@ -155,7 +167,7 @@ pub fn extract<R: ReadAt + ?Sized>(src: &R) -> Result<Extracted, DatabaseError> 
         let site = Site::Slot { slot: no };
         let found = le32(raw, 0);
         if found != SLOT_MAGIC {
-            out.damage.push(Damage {
+            damage.push(Damage {
                 site,
                 fault: StorageFault::SlotMagic { slot: no, found },
             });
@@ -170,7 +182,7 @@ pub fn extract<R: ReadAt + ?Sized>(src: &R) -> Result<Extracted, DatabaseError> 
             continue; // free
         }
         if pkgidx == 0 {
-            out.damage.push(Damage {
+            damage.push(Damage {
                 site,
                 fault: StorageFault::SlotIndexZero { slot: no },
             });
@@ -203,12 +215,12 @@ pub fn extract<R: ReadAt + ?Sized>(src: &R) -> Result<Extracted, DatabaseError> 
             last = Some((s.blkoff + s.blkcnt, s.no));
             read_blob(src, &s)?
         };
-        out.records.push(RawRecord {
+        each(RawRecord {
             record: u64::from(s.pkgidx),
             blob,
         });
     }
-    Ok(out)
+    Ok(damage)
 }
 
 /// Read and check the blob of slot `s` (whose blocks lie inside the file).

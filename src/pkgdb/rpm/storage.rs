@@ -406,14 +406,14 @@ pub struct Extracted {
     pub damage: Vec<Damage>,
 }
 
-/// An extractor: a backend's whole-file walk ([`super::bdb::extract`],
-/// [`super::ndb::extract`]).
-pub type Extractor = fn(&DbFile) -> Result<Extracted, DatabaseError>;
+/// An extractor: a backend's whole-file walk, handing over each record as
+/// it is read and returning the damage met ([`super::bdb::extract_each`],
+/// [`super::ndb::extract_each`]).
+pub type Extractor = fn(&DbFile, &mut dyn FnMut(RawRecord)) -> Result<Vec<Damage>, DatabaseError>;
 
 /// A BerkeleyDB or NDB file opened for reading (see
-/// [`crate::pkgdb::Source`]). Every pass extracts the records again: the
-/// raw blobs of one pass are held until their batch is parsed, which is the
-/// database file's size at most.
+/// [`crate::pkgdb::Source`]). Every pass walks the file again; a record's
+/// blob is held only until its batch is parsed.
 pub struct Stored {
     format: DbFormat,
     path: PathBuf,
@@ -465,11 +465,14 @@ impl Stored {
         &self,
         each: &mut (dyn FnMut(&[crate::pkgdb::Package]) + Send),
     ) -> Result<PassOutcome, Error> {
-        let extracted = (self.extract)(&self.file).map_err(|reason| Error::Database {
-            path: self.path.clone(),
-            reason,
+        let mut asm = Assembler::new(self.format, each);
+        let damage = (self.extract)(&self.file, &mut |r| asm.record(r)).map_err(|reason| {
+            Error::Database {
+                path: self.path.clone(),
+                reason,
+            }
         })?;
-        Ok(stream(self.format, &self.path, extracted, each))
+        Ok(asm.finish(&self.path, &damage))
     }
 }
 
@@ -505,71 +508,111 @@ pub fn into_database(format: DbFormat, path: PathBuf, extracted: Extracted) -> D
     }
 }
 
-/// [`into_database`] a batch at a time: packages go to `each` (parsed in
-/// parallel on the current rayon pool), each blob is freed once its batch
-/// is parsed.
+/// [`into_database`] a batch at a time: packages go to `each`.
 fn stream(
     format: DbFormat,
     path: &Path,
     extracted: Extracted,
     each: &mut (dyn FnMut(&[crate::pkgdb::Package]) + Send),
 ) -> PassOutcome {
-    let mut outcome = PassOutcome::default();
-    let mut seen = HashSet::new();
-    let mut batch = Vec::with_capacity(crate::pkgdb::BATCH);
-    let mut batch_bytes = 0;
-    for RawRecord { record, blob } in extracted.records {
-        let first = seen.insert(record);
+    let mut asm = Assembler::new(format, each);
+    for r in extracted.records {
+        asm.record(r);
+    }
+    asm.finish(path, &extracted.damage)
+}
+
+/// Turns raw records, as an extractor reads them, into batches of
+/// packages (parsed in parallel on the current rayon pool) and malformed
+/// records: a blob that could not be read, or a second record with a number
+/// already seen, is malformed.
+struct Assembler<'e> {
+    format: DbFormat,
+    each: &'e mut (dyn FnMut(&[crate::pkgdb::Package]) + Send),
+    seen: HashSet<u64>,
+    batch: Vec<(u64, Vec<u8>)>,
+    batch_bytes: usize,
+    outcome: PassOutcome,
+}
+
+impl<'e> Assembler<'e> {
+    fn new(
+        format: DbFormat,
+        each: &'e mut (dyn FnMut(&[crate::pkgdb::Package]) + Send),
+    ) -> Assembler<'e> {
+        Assembler {
+            format,
+            each,
+            seen: HashSet::new(),
+            batch: Vec::with_capacity(crate::pkgdb::BATCH),
+            batch_bytes: 0,
+            outcome: PassOutcome::default(),
+        }
+    }
+
+    fn record(&mut self, RawRecord { record, blob }: RawRecord) {
+        let first = self.seen.insert(record);
         let blob = match blob {
             Ok(b) => b,
             Err(fault) => {
-                outcome.malformed.push(MalformedRecord {
+                self.outcome.malformed.push(MalformedRecord {
                     record,
                     error: HeaderError::Storage(fault),
                     header: None,
                 });
-                continue;
+                return;
             }
         };
-        if first {
-            batch_bytes += blob.len();
-            batch.push((record, blob));
-            if batch.len() == crate::pkgdb::BATCH || batch_bytes >= crate::pkgdb::BATCH_BYTES {
-                each(&super::read_records(&mut batch, &mut outcome.malformed));
-                batch_bytes = 0;
-            }
-        } else {
-            outcome.malformed.push(MalformedRecord {
+        if !first {
+            self.outcome.malformed.push(MalformedRecord {
                 record,
                 error: HeaderError::Storage(StorageFault::DuplicateRecord { record }),
                 header: Header::parse(&blob).ok(),
             });
+            return;
+        }
+        self.batch_bytes += blob.len();
+        self.batch.push((record, blob));
+        if self.batch.len() == crate::pkgdb::BATCH || self.batch_bytes >= crate::pkgdb::BATCH_BYTES
+        {
+            self.flush();
         }
     }
-    if !batch.is_empty() {
-        each(&super::read_records(&mut batch, &mut outcome.malformed));
+
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            let packages = super::read_records(&mut self.batch, &mut self.outcome.malformed);
+            (self.each)(&packages);
+        }
+        self.batch_bytes = 0;
     }
-    outcome.notes = extracted
-        .damage
-        .iter()
-        .map(|d| {
-            let mut f = Finding::new(
-                FindingKind::HeaderMalformed,
-                Severity::High,
-                format!(
-                    "{} database damaged at {}: {}; whatever records were stored there \
-                     could not be read",
-                    format.as_str(),
-                    d.site,
-                    d.fault
-                ),
-            )
-            .for_path(path);
-            f.compute_id(&format!("{}-{}", format.as_str(), d.site));
-            f
-        })
-        .collect();
-    outcome
+
+    /// The last batch, and a `header-malformed` note for each piece of
+    /// `damage` to the file at `path`.
+    fn finish(mut self, path: &Path, damage: &[Damage]) -> PassOutcome {
+        self.flush();
+        let format = self.format;
+        self.outcome.notes = damage
+            .iter()
+            .map(|d| {
+                let mut f = Finding::new(
+                    FindingKind::HeaderMalformed,
+                    Severity::High,
+                    format!(
+                        "{} database damaged at {}: {}; whatever records were stored there \
+                         could not be read",
+                        format.as_str(),
+                        d.site,
+                        d.fault
+                    ),
+                )
+                .for_path(path);
+                f.compute_id(&format!("{}-{}", format.as_str(), d.site));
+                f
+            })
+            .collect();
+        self.outcome
+    }
 }
 
 #[cfg(test)]

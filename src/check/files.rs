@@ -51,9 +51,9 @@ pub struct FileTotals {
     pub bytes_hashed: u64,
 }
 
-/// Files at least this big (recorded size) are verified before all others,
-/// biggest first, so that a huge file does not start last and serialise
-/// the tail of the scan; the rest are verified a batch of packages at a
+/// Files at least this big (recorded size) are verified in a phase of their
+/// own, biggest first, so that a huge file does not start last in a batch
+/// and serialise its tail; the rest are verified a batch of packages at a
 /// time as the database streams past.
 pub const LARGE_FILE: u64 = 1 << 20;
 
@@ -64,6 +64,8 @@ pub struct Owner {
     pub nevra: String,
     /// `name.arch`, for the finding's id.
     pub key: String,
+    /// The package's record in its database.
+    pub record: u64,
 }
 
 impl Owner {
@@ -72,6 +74,7 @@ impl Owner {
         Owner {
             nevra: package.display_nevra(),
             key: package.key(),
+            record: package.record,
         }
     }
 }

@@ -12,7 +12,8 @@
 //! * the `gpg-pubkey` entries (a few small headers): every header is judged
 //!   against the target's own keyring;
 //! * the records of files of at least [`LARGE_FILE`] bytes (a few thousand
-//!   at most; each stands for a MiB or more of hashing), verified first;
+//!   at most; each stands for a MiB or more of hashing), verified in a
+//!   phase of their own, biggest first;
 //! * per package record a 64-bit identity, so the second pass can tell
 //!   when the database changed in between;
 //! * counts for progress, `package-no-digests` findings, and the records

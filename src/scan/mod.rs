@@ -7,9 +7,10 @@
 //!    about all packages at once, in compact form (which paths are
 //!    registered, as keyed hashes; the target's keys; the records of large
 //!    files);
-//! 2. files of at least [`LARGE_FILE`] bytes are verified, biggest first;
-//! 3. the second pass judges each batch of package headers and verifies the
-//!    rest of the batch's files, then lets the batch go;
+//! 2. the second pass judges each batch of package headers and verifies the
+//!    batch's files but the large ones, then lets the batch go;
+//! 3. files of at least [`LARGE_FILE`] bytes are verified, biggest first, in
+//!    a phase of their own so that no huge file starts last in a batch;
 //! 4. `bytecode` and `unowned` walk the target and ask the catalogue.
 //!
 //! A record that differs between the two reads (a package manager ran
@@ -342,9 +343,9 @@ impl ScanBuilder {
         }
     }
 
-    /// Steps 2 and 3 (see the module doc): the large files, then the
-    /// second read of the database, judging each batch's headers and
-    /// verifying the rest of its files.
+    /// Steps 2 and 3 (see the module doc): the second read of the
+    /// database, judging each batch's headers and verifying all but its
+    /// large files, then the large files.
     fn second_pass(
         &self,
         ctx: &ScanContext<'_>,
@@ -363,18 +364,6 @@ impl ScanBuilder {
         let mut out = SecondPass::default();
         if want_files {
             ctx.progress.send(Progress::CheckStarted(CheckKind::Files));
-            // Large files first, biggest first: none may start last.
-            let jobs: Vec<Job<'_>> = cat
-                .large
-                .iter()
-                .map(|(record, o)| Job {
-                    record,
-                    owner: &cat.owners[*o as usize],
-                })
-                .collect();
-            let (f, t) = files::verify_all(ctx, &jobs);
-            out.findings.extend(f);
-            out.totals.add(t);
         }
         let mut seen: HashSet<u64> = HashSet::with_capacity(cat.identities.len());
         let mut changed: Vec<u64> = Vec::new();
@@ -412,6 +401,25 @@ impl ScanBuilder {
             }
         })?;
         changed.extend(cat.identities.keys().filter(|r| !seen.contains(r)));
+        if want_files {
+            // The large files of the packages both reads agree on, biggest
+            // first (a changed package's were verified with the rest of
+            // its files above; a vanished one's are not verified).
+            let changed: HashSet<u64> = changed.iter().copied().collect();
+            let unchanged = |record: u64| seen.contains(&record) && !changed.contains(&record);
+            let jobs: Vec<Job<'_>> = cat
+                .large
+                .iter()
+                .map(|(record, o)| Job {
+                    record,
+                    owner: &cat.owners[*o as usize],
+                })
+                .filter(|j| unchanged(j.owner.record))
+                .collect();
+            let (f, t) = files::verify_all(ctx, &jobs);
+            out.findings.extend(f);
+            out.totals.add(t);
+        }
         if !changed.is_empty() {
             out.findings
                 .push(changed_between_reads(ctx.db, &mut changed));
@@ -665,9 +673,13 @@ mod tests {
         let mut a2 = a1.clone();
         a2.files.push(big("/opt/big-a"));
         let b = package(2, "b", vec![big("/opt/big-b")]);
+        // Rewritten in place between the reads: its large file is verified
+        // once, as the second read has it.
+        let mut b2 = b.clone();
+        b2.version = "2".into();
         let c = package(3, "c", vec![file_record("/usr/bin/c")]);
         let d = package(4, "d", vec![file_record("/usr/bin/d")]);
-        let source = pkgdb::Source::scripted(vec![vec![a1, b.clone(), d], vec![a2, b, c]]);
+        let source = pkgdb::Source::scripted(vec![vec![a1, b, d], vec![a2, b2, c]]);
         let builder = ScanBuilder::new(t.path())
             .jobs(2)
             .checks(CheckSet::only([CheckKind::Files]));
@@ -684,15 +696,21 @@ mod tests {
             .collect();
         // d vanished before the second read: its file was never verified.
         assert_eq!(missing, ["/opt/big-a", "/opt/big-b", "/usr/bin/c"]);
+        let big_b = report
+            .findings
+            .iter()
+            .find(|f| f.path.as_deref() == Some("/opt/big-b"))
+            .unwrap();
+        assert_eq!(big_b.package.as_deref(), Some("b-2-1.x86_64"));
         let changed: Vec<&Finding> = report
             .findings
             .iter()
             .filter(|f| f.kind == FindingKind::CheckIncomplete)
             .collect();
         assert_eq!(changed.len(), 1, "{changed:?}");
-        assert_eq!(changed[0].count, Some(3), "records 1, 3 and 4");
+        assert_eq!(changed[0].count, Some(4), "records 1 to 4");
         assert!(
-            changed[0].message.contains("(1, 3, 4)"),
+            changed[0].message.contains("(1, 2, 3, 4)"),
             "{}",
             changed[0].message
         );

@@ -36,8 +36,8 @@ pub mod finding;
 pub mod output;
 pub mod pkgdb;
 pub mod progress;
+pub mod rootfs;
 pub mod scan;
-pub mod target;
 #[cfg(test)]
 mod testutil;
 pub mod trust;

@@ -232,7 +232,7 @@ fn status_text(status: KeyStatus, note: Option<&str>) -> String {
 
 fn expiry_text(expires: Option<u32>) -> String {
     match expires {
-        Some(t) => format!("expires {}", rootaudit::trust::check::date(t)),
+        Some(t) => format!("expires {}", rootaudit::trust::headers::date(t)),
         None => "no expiry".into(),
     }
 }

@@ -2,7 +2,7 @@
 //! and look for what no package accounts for.
 //!
 //! * [`files`] — per-file verification with `rpm -V` semantics.
-//! * `headers` — header trust verdicts; it lives in [`crate::trust::check`]
+//! * `headers` — header trust verdicts; it lives in [`crate::trust::headers`]
 //!   because it needs the trust store rather than the files.
 //! * [`bytecode`] — Python bytecode no package accounts for, and startup
 //!   hooks (`.pth`, `sitecustomize`, `ld.so.preload`).
@@ -24,15 +24,15 @@ use std::fmt;
 
 use crate::pkgdb::{OwnershipIndex, Source};
 use crate::progress::ProgressSink;
-use crate::target::Root;
-use crate::target::accounts::Accounts;
+use crate::rootfs::Root;
+use crate::rootfs::accounts::Accounts;
 
 /// A check that `--checks` can select.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CheckKind {
     /// Judge every package header's digests and signatures with keys from
-    /// outside the target ([`crate::trust::check`]); runs first.
+    /// outside the target ([`crate::trust::headers`]); runs first.
     Headers,
     /// Verify every registered file (`rpm -V`).
     Files,

@@ -29,7 +29,7 @@ use rayon::prelude::*;
 use super::ScanContext;
 use super::walk::{Ownership, Visit, Walker, is_absent};
 use crate::finding::{FileAttrs, Finding, FindingKind, Severity};
-use crate::target::{FileStat, Root};
+use crate::rootfs::{FileStat, Root};
 
 /// The package-managed trees walked by default (a trailing `*` in the last
 /// component matches directory names starting with what precedes it).
@@ -364,11 +364,11 @@ fn classify(ctx: &ScanContext<'_>, path: &Path, st: &FileStat, tree: &Path) -> I
             }
         }
     }
-    let what = match st.mode & crate::target::S_IFMT {
-        crate::target::S_IFLNK => "symlink",
-        crate::target::S_IFREG => "file",
-        crate::target::S_IFCHR | crate::target::S_IFBLK => "device node",
-        crate::target::S_IFIFO => "FIFO",
+    let what = match st.mode & crate::rootfs::S_IFMT {
+        crate::rootfs::S_IFLNK => "symlink",
+        crate::rootfs::S_IFREG => "file",
+        crate::rootfs::S_IFCHR | crate::rootfs::S_IFBLK => "device node",
+        crate::rootfs::S_IFIFO => "FIFO",
         _ => "special file",
     };
     Item::File {

@@ -14,7 +14,7 @@
 //!
 //! ```no_run
 //! use rootaudit::check::walk::{Visit, Walker};
-//! use rootaudit::target::Root;
+//! use rootaudit::rootfs::Root;
 //! let root = Root::open("/mnt/sysimage".as_ref())?;
 //! let walker = Walker::new(&root);
 //! let (setuid, problems) = walker.walk("/usr".as_ref(), &|path, st| {
@@ -34,7 +34,7 @@ use rayon::prelude::*;
 
 use crate::finding::{Finding, FindingKind, Severity};
 use crate::pkgdb::OwnershipIndex;
-use crate::target::{FileStat, Root};
+use crate::rootfs::{FileStat, Root};
 
 /// Deepest directory level below a walk's start that is listed.
 pub const MAX_DEPTH: usize = 48;

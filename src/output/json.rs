@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::finding::Finding;
 use crate::scan::{DatabaseInfo, Report, Summary, TrustInfo};
-use crate::trust::check::PackageTrust;
+use crate::trust::headers::PackageTrust;
 
 /// The schema version written in every report.
 pub const SCHEMA: u32 = 1;

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::target::Root;
+use crate::rootfs::Root;
 
 /// Which on-disk database format a [`Database`] was read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

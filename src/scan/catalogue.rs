@@ -27,7 +27,7 @@ use crate::check::files::{LARGE_FILE, Owner};
 use crate::error::Error;
 use crate::finding::{Finding, FindingKind, Severity};
 use crate::pkgdb::{FileRecord, MalformedRecord, OwnershipIndex, Package, Source};
-use crate::target::Root;
+use crate::rootfs::Root;
 
 /// What the first pass learnt.
 #[derive(Debug, Default)]

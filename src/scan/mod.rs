@@ -48,10 +48,10 @@ use crate::finding::{Finding, FindingKind, Severity};
 use crate::pkgdb::{self, DbFormat};
 pub use crate::progress::Progress;
 use crate::progress::ProgressSink;
-use crate::target::Root;
-use crate::target::accounts::Accounts;
+use crate::rootfs::Root;
+use crate::rootfs::accounts::Accounts;
 use crate::trust::TrustStore;
-use crate::trust::check::{HeadersOptions, Judge, PackageTrust};
+use crate::trust::headers::{HeadersOptions, Judge, PackageTrust};
 pub use catalogue::Catalogue;
 use catalogue::identity;
 
@@ -582,7 +582,7 @@ struct SecondPass {
     findings: Vec<Finding>,
     totals: FileTotals,
     /// The `headers` check's outcome, when it ran.
-    headers: Option<crate::trust::check::HeadersOutcome>,
+    headers: Option<crate::trust::headers::HeadersOutcome>,
 }
 
 /// The `check-incomplete` finding for records that differ between the two

@@ -26,7 +26,7 @@
 //! # Ok(()) }
 //! ```
 
-pub mod check;
+pub mod headers;
 pub mod keyring;
 pub mod verify;
 

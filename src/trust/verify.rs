@@ -513,7 +513,7 @@ fn check_signature(
                         fingerprint,
                         why: format!(
                             "revoked {}{}",
-                            crate::trust::check::date(r.time),
+                            crate::trust::headers::date(r.time),
                             r.reason.map(|x| format!(" ({x})")).unwrap_or_default()
                         ),
                     },
@@ -523,12 +523,12 @@ fn check_signature(
                         why: match expired {
                             Some(e) if signed >= e => format!(
                                 "expired {} before it signed on {}",
-                                crate::trust::check::date(e),
-                                crate::trust::check::date(signed)
+                                crate::trust::headers::date(e),
+                                crate::trust::headers::date(signed)
                             ),
                             _ => format!(
                                 "the signature ({}) predates the key",
-                                crate::trust::check::date(signed)
+                                crate::trust::headers::date(signed)
                             ),
                         },
                     },

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use crate::check::walk::{Ownership, is_absent};
 use crate::finding::{Finding, FindingKind, Severity};
-use crate::target::Root;
+use crate::rootfs::Root;
 
 /// Largest hook file read (a `.pth` or preload file is a few lines).
 pub const MAX_HOOK_BYTES: u64 = 1 << 20;

@@ -44,7 +44,7 @@ use super::files::Owner;
 use super::walk::{Ownership, Visit, WalkProblem, Walker, is_absent};
 use crate::finding::{Finding, FindingKind, Severity};
 use crate::pkgdb::{OwnershipIndex, Package};
-use crate::target::{FileStat, Root};
+use crate::rootfs::{FileStat, Root};
 
 /// Most bytes of one pyc read (header and code object); the code object of
 /// a larger one is not decoded (no imports or strings are listed for it).

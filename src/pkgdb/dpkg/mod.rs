@@ -28,7 +28,7 @@
 //!
 //! ```no_run
 //! use rootaudit::pkgdb::dpkg;
-//! use rootaudit::target::Root;
+//! use rootaudit::rootfs::Root;
 //! let root = Root::open("/".as_ref())?;
 //! let db = dpkg::read(&root, "var/lib/dpkg/status".as_ref())?;
 //! println!("{} packages", db.packages.len());
@@ -56,7 +56,7 @@ use crate::output::{escape_bytes, escape_path};
 use crate::pkgdb::{
     Database, DigestAlgo, FileFlags, FileRecord, FileState, Package, PathKeyer, PrehashedState,
 };
-use crate::target::{Root, S_IFLNK};
+use crate::rootfs::{Root, S_IFLNK};
 
 /// Largest status file read (a big desktop's is a few MiB).
 const STATUS_LIMIT: u64 = 1 << 30;

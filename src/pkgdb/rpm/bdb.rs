@@ -57,7 +57,7 @@ use std::path::Path;
 use super::storage::{self, Damage, Extracted, MAX_RECORD, RawRecord, ReadAt, Site, StorageFault};
 use crate::error::{DatabaseError, Error};
 use crate::pkgdb::{Database, DbFormat};
-use crate::target::Root;
+use crate::rootfs::Root;
 
 /// Hash database magic.
 const HASH_MAGIC: u32 = 0x0006_1561;

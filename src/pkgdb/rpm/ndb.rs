@@ -41,7 +41,7 @@ use std::path::Path;
 use super::storage::{self, Damage, Extracted, MAX_RECORD, RawRecord, ReadAt, Site, StorageFault};
 use crate::error::{DatabaseError, Error};
 use crate::pkgdb::{Database, DbFormat};
-use crate::target::Root;
+use crate::rootfs::Root;
 
 const PKGDB_MAGIC: u32 = u32::from_le_bytes(*b"RpmP");
 const SLOT_MAGIC: u32 = u32::from_le_bytes(*b"Slot");

@@ -20,7 +20,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{DatabaseError, Error};
 use crate::pkgdb::{Database, PassOutcome};
-use crate::target::Root;
+use crate::rootfs::Root;
 
 /// Read every header of the sqlite rpmdb at `rel` (inside ROOT) into
 /// memory.

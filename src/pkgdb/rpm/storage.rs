@@ -33,7 +33,7 @@ use super::header::{Header, HeaderError, MAX_DATA, MAX_ENTRIES};
 use crate::error::{DatabaseError, Error};
 use crate::finding::{Finding, FindingKind, Severity, VerifyAttrs};
 use crate::pkgdb::{Database, DbFormat, MalformedRecord, PassOutcome};
-use crate::target::Root;
+use crate::rootfs::Root;
 
 /// Largest database file rootaudit reads (8 GiB). Real rpm databases are a
 /// few hundred MiB at most; anything larger is refused with

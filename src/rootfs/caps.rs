@@ -1,4 +1,4 @@
-//! File capabilities (part of the `target` stage): what a package recorded
+//! File capabilities (part of the `rootfs` stage): what a package recorded
 //! versus the `security.capability` xattr on disk.
 //!
 //! rpm records capabilities as text (`FILECAPS`, libcap's `cap_to_text`
@@ -7,18 +7,19 @@
 //! libcap: [`parse_text`] follows `cap_from_text`'s grammar, [`parse_xattr`]
 //! decodes `struct vfs_cap_data` the way libcap's `_fcaps_load` does, and
 //! both yield a [`CapSet`] whose equality is `cap_compare`'s. [`to_text`]
-//! renders a set for reports, and [`rpm_caps_match`] applies rpm 4.18's
+//! renders a set for reports; rpm 4.18's comparison rule lives with the files
+//! check (`check::files::rules::rpm_caps_match`), applying
 //! exact rule, including what happens when either side is missing or bad.
 //!
 //! ```
-//! use rootaudit::target::caps::{parse_text, parse_xattr, to_text};
+//! use rootaudit::rootfs::caps::{parse_text, parse_xattr, to_text};
 //! // magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE,
 //! // permitted word 0 = 1 << 13 (cap_net_raw), the rest zero.
 //! let xattr = [1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 //! let disk = parse_xattr(&xattr)?;
 //! assert_eq!(disk, parse_text("cap_net_raw=ep")?);
 //! assert_eq!(to_text(&disk), "cap_net_raw=ep");
-//! # Ok::<(), rootaudit::target::caps::CapsError>(())
+//! # Ok::<(), rootaudit::rootfs::caps::CapsError>(())
 //! ```
 
 use std::fmt::Write as _;
@@ -571,35 +572,6 @@ pub fn to_text(set: &CapSet) -> String {
     out
 }
 
-/// rpm 4.18's capability check (`lib/verify.c`): `true` when the file does
-/// *not* earn the `P` flag.
-///
-/// `recorded` is the package's `FILECAPS` text (`""` for none); `xattr` is
-/// the file's `security.capability` value, `None` when absent or
-/// unreadable. rpm only compares when at least one side yields a set, and
-/// `cap_compare` with a missing side is a difference. So:
-///
-/// * no recorded caps and no xattr: match;
-/// * no recorded caps but an xattr, even one holding no capabilities
-///   (`setcap = FILE`): mismatch;
-/// * recorded caps but no xattr: mismatch, even if the text is `=`;
-/// * text `cap_from_text` rejects, or an xattr `cap_get_file` rejects
-///   (bad revision or length), counts as absent on that side;
-/// * otherwise the three sets must be equal.
-pub fn rpm_caps_match(recorded: &str, xattr: Option<&[u8]>) -> bool {
-    let want = if recorded.is_empty() {
-        None
-    } else {
-        parse_text(recorded).ok()
-    };
-    let have = xattr.and_then(|v| parse_xattr(v).ok());
-    match (want, have) {
-        (None, None) => true,
-        (Some(want), Some(have)) => want == have,
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -849,31 +821,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn rpm_rule() {
-        let net_raw = xattr(0x0200_0001, &[1 << 13, 0, 0, 0]);
-        let empty = xattr(0x0200_0000, &[0, 0, 0, 0]);
-        let broken = [1u8, 0, 0, 2, 0];
-        assert!(rpm_caps_match("", None));
-        assert!(rpm_caps_match("cap_net_raw=ep", Some(&net_raw)));
-        assert!(rpm_caps_match("= cap_net_raw+ep", Some(&net_raw)));
-        assert!(!rpm_caps_match("cap_net_raw=p", Some(&net_raw)));
-        assert!(!rpm_caps_match("", Some(&net_raw)));
-        // An xattr with no capabilities still differs from "no caps".
-        assert!(!rpm_caps_match("", Some(&empty)));
-        assert!(rpm_caps_match("=", Some(&empty)));
-        assert!(!rpm_caps_match("=", None));
-        assert!(!rpm_caps_match("cap_net_raw=ep", None));
-        // Unreadable sides count as absent.
-        assert!(rpm_caps_match("", Some(&broken)));
-        assert!(!rpm_caps_match("cap_net_raw=ep", Some(&broken)));
-        assert!(rpm_caps_match("cap_bogus=ep", None));
-        assert!(rpm_caps_match("cap_bogus=ep", Some(&broken)));
-        assert!(!rpm_caps_match("cap_bogus=ep", Some(&net_raw)));
-        // Blank but non-empty text is a set (the empty one).
-        assert!(!rpm_caps_match(" ", None));
-    }
-
     /// Compares with libcap's own tools on a real file. Skipped when
     /// `setcap` is missing or cannot set capabilities here.
     #[test]
@@ -922,7 +869,10 @@ mod tests {
             let disk = parse_xattr(&buf[..len]).expect("xattr written by setcap");
             let want = parse_text(text).expect("valid text");
             assert_eq!(disk, want, "{text:?}");
-            assert!(rpm_caps_match(text, Some(&buf[..len])), "{text:?}");
+            assert!(
+                crate::check::files::rules::rpm_caps_match(text, Some(&buf[..len])),
+                "{text:?}"
+            );
 
             let out = Command::new(&getcap)
                 .arg(path)

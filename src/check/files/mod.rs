@@ -9,6 +9,8 @@
 //! a guess; owner and group names resolve through the target's own
 //! `etc/passwd` and `etc/group`.
 
+pub mod rules;
+
 use std::fs::File;
 use std::io;
 use std::path::Path;
@@ -19,9 +21,10 @@ use super::ScanContext;
 use crate::finding::{FileAttrs, Finding, FindingKind, Severity, Verify, VerifyAttrs};
 use crate::pkgdb::{FileFlags, FileRecord, FileState, Package};
 use crate::progress::Progress;
-use crate::target::accounts::{Accounts, rpm_expected_mode, rpm_group_matches, rpm_user_matches};
-use crate::target::caps;
-use crate::target::{self, FileStat, Root, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT};
+use crate::rootfs::accounts::Accounts;
+use crate::rootfs::caps;
+use crate::rootfs::{self, FileStat, Root, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT};
+use rules::{rpm_caps_match, rpm_expected_mode, rpm_group_matches, rpm_user_matches};
 
 /// Everything a file verification needs besides the record.
 pub struct FileCheck<'a> {
@@ -213,7 +216,7 @@ impl FileCheck<'_> {
         // only for symlinks, permissions for everything but symlinks.
         match st.file_type() {
             _ if type_unknown => {}
-            S_IFDIR | target::S_IFIFO | S_IFCHR | S_IFBLK => {
+            S_IFDIR | rootfs::S_IFIFO | S_IFCHR | S_IFBLK => {
                 flags -= VerifyAttrs::DIGEST
                     | VerifyAttrs::SIZE
                     | VerifyAttrs::MTIME
@@ -284,7 +287,7 @@ impl FileCheck<'_> {
                 }
             }
         }
-        let mut xattrs = target::Xattrs::new(&entry, opened.as_ref());
+        let mut xattrs = rootfs::Xattrs::new(&entry, opened.as_ref());
 
         if flags.contains(VerifyAttrs::LINKTO) {
             match entry.read_link() {
@@ -445,7 +448,7 @@ impl FileCheck<'_> {
     /// Hash the file; the opened file is left in `opened` for later checks.
     fn digest(
         &self,
-        entry: &target::Entry,
+        entry: &rootfs::Entry,
         path: &Path,
         rec: &FileRecord,
         opened: &mut Option<File>,
@@ -473,14 +476,14 @@ impl FileCheck<'_> {
 
     /// `Ok(None)` equal, `Ok(Some(text))` differ (with the on-disk set as
     /// text), `Err` could not read the attribute. Equality is rpm 4.18's
-    /// ([`caps::rpm_caps_match`]): a missing side counts as a difference.
+    /// ([`rpm_caps_match`]): a missing side counts as a difference.
     fn caps_differ(
         &self,
-        xattrs: &mut target::Xattrs<'_>,
+        xattrs: &mut rootfs::Xattrs<'_>,
         rec: &FileRecord,
     ) -> Result<Option<String>, ()> {
         let xattr = xattrs.get(SECURITY_CAPABILITY).map_err(|_| ())?;
-        if caps::rpm_caps_match(&rec.caps, xattr.as_deref()) {
+        if rpm_caps_match(&rec.caps, xattr.as_deref()) {
             return Ok(None);
         }
         Ok(Some(match xattr.as_deref().map(caps::parse_xattr) {
@@ -492,7 +495,7 @@ impl FileCheck<'_> {
 
     /// A POSIX ACL with named users/groups or a mask (libacl's
     /// `acl_equiv_mode() == 1`), which rpm reports as a mode change.
-    fn has_extended_acl(&self, entry: &target::Entry, xattrs: &mut target::Xattrs<'_>) -> bool {
+    fn has_extended_acl(&self, entry: &rootfs::Entry, xattrs: &mut rootfs::Xattrs<'_>) -> bool {
         if entry.stat.is_symlink() {
             return false;
         }

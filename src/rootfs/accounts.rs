@@ -1,4 +1,4 @@
-//! The target's own account databases (part of the `target` stage).
+//! The target's own account databases (part of the `rootfs` stage).
 //!
 //! `rpm -V` resolves the owner and group names a package recorded into ids
 //! with `getpwnam`/`getgrnam` *after chrooting into the target*, so the
@@ -17,30 +17,21 @@
 //!   in 32 bits) and NIS `+`/`-` lines are skipped; a NUL byte ends a line
 //!   and a trailing CR is ignored.
 //!
-//! The functions [`rpm_user_matches`] and [`rpm_group_matches`] then give
-//! rpm 4.18's verdict for the `U` and `G` columns, and
-//! [`rpm_expected_mode`] the mode rpm expects once unknown owners are taken
-//! into account.
+//! rpm 4.18's verdicts for the `U`, `G` and `M` columns, built on these
+//! lookups, live with the files check (`check::files::rules`).
 //!
 //! ```
-//! use rootaudit::target::accounts::{Accounts, rpm_user_matches};
+//! use rootaudit::rootfs::accounts::Accounts;
 //! let acc = Accounts::parse(b"root:x:0:0::/root:/bin/sh\nbin:x:1:1::/bin:/sbin/nologin\n",
 //!                           b"root:x:0:\nbin:x:1:\n");
 //! assert_eq!(acc.user_id("bin"), Some(1));
 //! assert_eq!(acc.group_name(1), Some("bin"));
-//! assert!(rpm_user_matches(&acc, "bin", 1));
-//! assert!(!rpm_user_matches(&acc, "bin", 0));
 //! ```
 
 use std::collections::HashMap;
 
 /// The name rpm always gives uid 0 and gid 0.
 const ROOT: &str = "root";
-
-/// `S_ISUID`: rpm drops it from the expected mode when the owner is unknown.
-const S_ISUID: u32 = 0o4000;
-/// `S_ISGID`: rpm drops it from the expected mode when the group is unknown.
-const S_ISGID: u32 = 0o2000;
 
 /// Users and groups of the target, read from its `etc/passwd` and
 /// `etc/group`.
@@ -162,53 +153,6 @@ impl Accounts {
     pub fn group_id(&self, name: &str) -> Option<u32> {
         self.groups.id(name)
     }
-}
-
-/// The uid rpm 4.18 expects a file recorded as owned by `recorded` to have.
-///
-/// `rpmfilesStat` zeroes its `struct stat` and only overwrites `st_uid`
-/// when `rpmugUid` knows the name, so an unknown owner means uid 0.
-pub fn rpm_expected_uid(acc: &Accounts, recorded: &str) -> u32 {
-    acc.user_id(recorded).unwrap_or(0)
-}
-
-/// The gid rpm 4.18 expects a file recorded with group `recorded` to have;
-/// an unknown group means gid 0 (see [`rpm_expected_uid`]).
-pub fn rpm_expected_gid(acc: &Accounts, recorded: &str) -> u32 {
-    acc.group_id(recorded).unwrap_or(0)
-}
-
-/// rpm 4.18's user check (`lib/verify.c`): `true` when a file owned by
-/// `actual_uid` does *not* earn the `U` flag for recorded owner `recorded`.
-///
-/// Since rpm 4.15 the check is purely numeric: `lstat().st_uid` against
-/// [`rpm_expected_uid`]. Consequently a recorded owner missing from the
-/// target's passwd matches a root-owned file, and two names for one uid
-/// are interchangeable.
-pub fn rpm_user_matches(acc: &Accounts, recorded: &str, actual_uid: u32) -> bool {
-    rpm_expected_uid(acc, recorded) == actual_uid
-}
-
-/// rpm 4.18's group check (`lib/verify.c`): `true` when a file with group
-/// `actual_gid` does *not* earn the `G` flag for recorded group `recorded`
-/// (see [`rpm_user_matches`]).
-pub fn rpm_group_matches(acc: &Accounts, recorded: &str, actual_gid: u32) -> bool {
-    rpm_expected_gid(acc, recorded) == actual_gid
-}
-
-/// The mode rpm 4.18 compares against for the `M` flag: the recorded
-/// `mode` without `S_ISUID` when the recorded owner is unknown in the
-/// target, and without `S_ISGID` when the recorded group is unknown (what
-/// `rpmfilesStat` does before `rpmfilesVerify` compares modes).
-pub fn rpm_expected_mode(acc: &Accounts, user: &str, group: &str, mode: u32) -> u32 {
-    let mut mode = mode;
-    if acc.user_id(user).is_none() {
-        mode &= !S_ISUID;
-    }
-    if acc.group_id(group).is_none() {
-        mode &= !S_ISGID;
-    }
-    mode
 }
 
 /// C `isspace` in the C locale.
@@ -507,55 +451,6 @@ ok:x:11:11
         assert_eq!(a.user_id("svc"), Some(3));
         assert_eq!(a.user_name(2), Some("bin"));
         assert_eq!(a.group_name(3), Some("svc"));
-    }
-
-    #[test]
-    fn rpm_user_rule() {
-        let a = acc();
-        // Known user, right and wrong uid.
-        assert!(rpm_user_matches(&a, "bin", 1));
-        assert!(!rpm_user_matches(&a, "bin", 2));
-        // Duplicate uid: any name resolving to the file's uid is fine.
-        assert!(rpm_user_matches(&a, "www", 48));
-        assert!(rpm_user_matches(&a, "apache", 48));
-        // Duplicate name: only the first line's uid counts.
-        assert!(!rpm_user_matches(&a, "apache", 49));
-        // Unknown user: rpm expects uid 0.
-        assert!(rpm_user_matches(&a, "nosuch", 0));
-        assert!(!rpm_user_matches(&a, "nosuch", 1000));
-        // root is root even without a passwd file.
-        let empty = Accounts::default();
-        assert!(rpm_user_matches(&empty, "root", 0));
-        assert!(!rpm_user_matches(&empty, "root", 1));
-        assert!(rpm_user_matches(&empty, "bin", 0));
-        assert_eq!(rpm_expected_uid(&a, "daemon"), 2);
-        assert_eq!(rpm_expected_uid(&a, "nosuch"), 0);
-    }
-
-    #[test]
-    fn rpm_group_rule() {
-        let a = acc();
-        assert!(rpm_group_matches(&a, "wheel", 10));
-        assert!(rpm_group_matches(&a, "staff", 10));
-        assert!(!rpm_group_matches(&a, "wheel", 11));
-        assert!(rpm_group_matches(&a, "nosuch", 0));
-        assert!(!rpm_group_matches(&a, "nosuch", 5));
-        assert!(rpm_group_matches(&Accounts::default(), "root", 0));
-        assert_eq!(rpm_expected_gid(&a, "bin"), 1);
-    }
-
-    #[test]
-    fn rpm_mode_rule() {
-        let a = acc();
-        let suid_sgid = 0o106_755;
-        assert_eq!(rpm_expected_mode(&a, "bin", "bin", suid_sgid), suid_sgid);
-        assert_eq!(rpm_expected_mode(&a, "nosuch", "bin", suid_sgid), 0o102_755);
-        assert_eq!(rpm_expected_mode(&a, "bin", "nosuch", suid_sgid), 0o104_755);
-        assert_eq!(rpm_expected_mode(&a, "x", "y", suid_sgid), 0o100_755);
-        assert_eq!(
-            rpm_expected_mode(&Accounts::default(), "root", "root", suid_sgid),
-            suid_sgid
-        );
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! the kernel allows it.
 //!
 //! ```no_run
-//! use rootaudit::target::Root;
+//! use rootaudit::rootfs::Root;
 //! let root = Root::open("/mnt/sysimage".as_ref())?;
 //! let entry = root.lookup("/etc/passwd".as_ref())?;
 //! println!("{} bytes", entry.stat.size);

@@ -1,6 +1,6 @@
 //! The library's one error type: everything that makes an audit impossible
 //! (exit status 2). Anything that only affects one package or file is a
-//! [`crate::finding::Finding`] instead.
+//! [`crate::model::Finding`] instead.
 
 use std::path::PathBuf;
 

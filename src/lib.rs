@@ -32,7 +32,7 @@
 
 pub mod check;
 pub mod error;
-pub mod finding;
+pub mod model;
 pub mod output;
 pub mod pkgdb;
 pub mod progress;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use rootaudit::check::CheckKind;
-use rootaudit::finding::Severity;
+use rootaudit::model::Severity;
 use rootaudit::output;
 use rootaudit::pkgdb::DbFormat;
 use rootaudit::scan::{CheckSet, Progress, Report, ScanBuilder};

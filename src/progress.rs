@@ -5,7 +5,7 @@
 
 use crossbeam_channel::Sender;
 
-use crate::finding::Finding;
+use crate::model::Finding;
 
 /// A progress event published while a scan runs.
 #[derive(Clone, Debug)]

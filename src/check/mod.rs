@@ -11,7 +11,7 @@
 //!   those two share.
 //!
 //! Each check is a function of a [`ScanContext`] that returns
-//! [`crate::finding::Finding`]s; checks never print. A new check is a new
+//! [`crate::model::Finding`]s; checks never print. A new check is a new
 //! submodule, a [`CheckKind`] variant, and one call in [`crate::scan`].
 
 pub mod bytecode;

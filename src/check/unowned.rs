@@ -28,7 +28,7 @@ use rayon::prelude::*;
 
 use super::ScanContext;
 use super::walk::{Ownership, Visit, Walker, is_absent};
-use crate::finding::{FileAttrs, Finding, FindingKind, Severity};
+use crate::model::{FileAttrs, Finding, FindingKind, Severity};
 use crate::rootfs::{FileStat, Root};
 
 /// The package-managed trees walked by default (a trailing `*` in the last

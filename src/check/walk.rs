@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::finding::{Finding, FindingKind, Severity};
+use crate::model::{Finding, FindingKind, Severity};
 use crate::pkgdb::OwnershipIndex;
 use crate::rootfs::{FileStat, Root};
 

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::finding::Finding;
+use crate::model::Finding;
 use crate::scan::{DatabaseInfo, Report, Summary, TrustInfo};
 use crate::trust::headers::PackageTrust;
 

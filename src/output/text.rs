@@ -13,7 +13,7 @@
 
 use std::io::{self, Write};
 
-use crate::finding::{Finding, FindingKind, Severity};
+use crate::model::{Finding, FindingKind, Severity};
 use crate::scan::Report;
 
 /// Write `report` as text.

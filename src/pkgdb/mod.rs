@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Error;
+pub use crate::model::{DigestAlgo, FileFlags, FileRecord, FileState};
 use crate::rootfs::Root;
 
 /// Which on-disk database format a [`Database`] was read from.
@@ -106,14 +107,14 @@ pub struct Database {
     pub read_wal: bool,
     /// Which file attributes this format records (dpkg: digests only), so
     /// reports can say what could not be verified.
-    pub attributes: crate::finding::VerifyAttrs,
+    pub attributes: crate::model::VerifyAttrs,
     /// Other package databases that exist in the target but were not used.
     pub also_found: Vec<(DbFormat, PathBuf)>,
     /// Findings about the database itself made while reading it, for
     /// problems that are not a whole [`MalformedRecord`] (dpkg: an
     /// unparseable status stanza, an unreadable file list, a garbled
     /// `md5sums` line). The scan reports them as they are.
-    pub notes: Vec<crate::finding::Finding>,
+    pub notes: Vec<crate::model::Finding>,
 }
 
 /// Packages a reader hands over at a time ([`Source::read`]) at most:
@@ -142,7 +143,7 @@ pub struct Source {
     /// True when a WAL is read through a private copy.
     pub read_wal: bool,
     /// Which file attributes this format records.
-    pub attributes: crate::finding::VerifyAttrs,
+    pub attributes: crate::model::VerifyAttrs,
     /// Other package databases that exist in the target but are not used.
     pub also_found: Vec<(DbFormat, PathBuf)>,
     records: Records,
@@ -172,7 +173,7 @@ pub struct PassOutcome {
     /// Records that could not be parsed.
     pub malformed: Vec<MalformedRecord>,
     /// Findings about the database itself (see [`Database::notes`]).
-    pub notes: Vec<crate::finding::Finding>,
+    pub notes: Vec<crate::model::Finding>,
 }
 
 impl Source {
@@ -183,7 +184,7 @@ impl Source {
             format: DbFormat::RpmSqlite,
             path: PathBuf::from("/var/lib/rpm/rpmdb.sqlite"),
             read_wal: false,
-            attributes: crate::finding::VerifyAttrs::all(),
+            attributes: crate::model::VerifyAttrs::all(),
             also_found: Vec::new(),
             records: Records::Scripted(std::sync::Mutex::new(passes.into())),
         }
@@ -194,7 +195,7 @@ impl Source {
             format: DbFormat::RpmSqlite,
             path: reader.path().to_path_buf(),
             read_wal: reader.read_wal(),
-            attributes: crate::finding::VerifyAttrs::all(),
+            attributes: crate::model::VerifyAttrs::all(),
             also_found: Vec::new(),
             records: Records::Sqlite(reader),
         }
@@ -205,7 +206,7 @@ impl Source {
             format: stored.format(),
             path: stored.path().to_path_buf(),
             read_wal: false,
-            attributes: crate::finding::VerifyAttrs::all(),
+            attributes: crate::model::VerifyAttrs::all(),
             also_found: Vec::new(),
             records: Records::Stored(stored),
         }
@@ -216,7 +217,7 @@ impl Source {
             format: DbFormat::Dpkg,
             path: db.path().to_path_buf(),
             read_wal: false,
-            attributes: crate::finding::VerifyAttrs::DIGEST | crate::finding::VerifyAttrs::LINKTO,
+            attributes: crate::model::VerifyAttrs::DIGEST | crate::model::VerifyAttrs::LINKTO,
             also_found: Vec::new(),
             records: Records::Dpkg(db),
         }
@@ -322,10 +323,16 @@ impl Package {
         s
     }
 
-    /// [`Package::nevra`] escaped for output: names come from the target
-    /// and may hold control characters.
-    pub fn display_nevra(&self) -> String {
-        crate::output::escape_bytes(self.nevra().as_bytes())
+    /// The package as findings name it.
+    pub fn reference(&self) -> crate::model::PackageRef {
+        crate::model::PackageRef {
+            record: self.record,
+            name: self.name.clone(),
+            epoch: self.epoch,
+            version: self.version.clone(),
+            release: self.release.clone(),
+            arch: self.arch.clone(),
+        }
     }
 
     /// `name.arch`: the identity that survives an update.
@@ -339,187 +346,6 @@ impl Package {
     /// True for rpm's `gpg-pubkey` pseudo-packages (imported keys).
     pub fn is_pubkey(&self) -> bool {
         self.name == "gpg-pubkey"
-    }
-}
-
-bitflags::bitflags! {
-    /// Per-file flags (rpm's `RPMFILE_*` bit values).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-    pub struct FileFlags: u32 {
-        /// `%config`
-        const CONFIG = 1 << 0;
-        /// `%doc`
-        const DOC = 1 << 1;
-        /// `%missingok`
-        const MISSINGOK = 1 << 3;
-        /// The spec file of a source package.
-        const SPECFILE = 1 << 5;
-        /// `%config(noreplace)`
-        const NOREPLACE = 1 << 4;
-        /// `%ghost`
-        const GHOST = 1 << 6;
-        /// `%license`
-        const LICENSE = 1 << 7;
-        /// `%readme`
-        const README = 1 << 8;
-        /// `%artifact`
-        const ARTIFACT = 1 << 12;
-        /// Any bit rpm may add later.
-        const _ = !0;
-    }
-}
-
-impl FileFlags {
-    /// rpm's one-letter attribute mark as `rpm -V` prints it (first of
-    /// `c d g l r`... in rpm's `rpmFFlagsString` order), or a space.
-    pub fn mark(self) -> char {
-        // rpmFFlagsString order: d c s m n g l r a; rpm -V prints the first.
-        if self.contains(FileFlags::DOC) {
-            'd'
-        } else if self.contains(FileFlags::CONFIG) {
-            'c'
-        } else if self.contains(FileFlags::SPECFILE) {
-            's'
-        } else if self.contains(FileFlags::MISSINGOK) {
-            'm'
-        } else if self.contains(FileFlags::NOREPLACE) {
-            'n'
-        } else if self.contains(FileFlags::GHOST) {
-            'g'
-        } else if self.contains(FileFlags::LICENSE) {
-            'l'
-        } else if self.contains(FileFlags::README) {
-            'r'
-        } else if self.contains(FileFlags::ARTIFACT) {
-            'a'
-        } else {
-            ' '
-        }
-    }
-}
-
-/// Install state of one file (rpm's FILESTATES).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum FileState {
-    /// Installed normally (or no state recorded).
-    #[default]
-    Normal,
-    /// Replaced by another package's file: only existence is checked.
-    Replaced,
-    /// Not installed (`--excludedocs`, `%_install_langs`): skipped.
-    NotInstalled,
-    /// On a network-shared path: skipped.
-    NetShared,
-    /// Multilib file of the other colour: digest, size, mtime, rdev skipped.
-    WrongColor,
-    /// Missing at install time.
-    Missing,
-}
-
-impl FileState {
-    /// From rpm's `RPMFILE_STATE_*` value.
-    pub fn from_rpm(v: i8) -> FileState {
-        match v {
-            1 => FileState::Replaced,
-            2 => FileState::NotInstalled,
-            3 => FileState::NetShared,
-            4 => FileState::WrongColor,
-            5 => FileState::Missing,
-            _ => FileState::Normal,
-        }
-    }
-}
-
-/// A file digest algorithm (rpm's PGPHASHALGO values).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DigestAlgo {
-    /// 1 (and the default when FILEDIGESTALGO is absent).
-    Md5,
-    /// 2
-    Sha1,
-    /// 8
-    Sha256,
-    /// 9
-    Sha384,
-    /// 10
-    Sha512,
-    /// 11
-    Sha224,
-    /// Anything else: the digest cannot be checked (`?`).
-    Unknown(u32),
-}
-
-impl DigestAlgo {
-    /// From rpm's FILEDIGESTALGO value.
-    pub fn from_rpm(v: u32) -> DigestAlgo {
-        match v {
-            1 => DigestAlgo::Md5,
-            2 => DigestAlgo::Sha1,
-            8 => DigestAlgo::Sha256,
-            9 => DigestAlgo::Sha384,
-            10 => DigestAlgo::Sha512,
-            11 => DigestAlgo::Sha224,
-            n => DigestAlgo::Unknown(n),
-        }
-    }
-
-    /// Lower-case name.
-    pub fn name(self) -> String {
-        match self {
-            DigestAlgo::Md5 => "md5".into(),
-            DigestAlgo::Sha1 => "sha1".into(),
-            DigestAlgo::Sha256 => "sha256".into(),
-            DigestAlgo::Sha384 => "sha384".into(),
-            DigestAlgo::Sha512 => "sha512".into(),
-            DigestAlgo::Sha224 => "sha224".into(),
-            DigestAlgo::Unknown(n) => format!("unknown-{n}"),
-        }
-    }
-}
-
-/// What a package recorded about one file.
-#[derive(Clone, Debug)]
-pub struct FileRecord {
-    /// Absolute path inside the target.
-    pub path: PathBuf,
-    /// Size in bytes.
-    pub size: u64,
-    /// Mode including file type bits.
-    pub mode: u32,
-    /// Device number (rpm keeps 16 bits).
-    pub rdev: u32,
-    /// Modification time, seconds.
-    pub mtime: u32,
-    /// Algorithm of [`FileRecord::digest`].
-    pub digest_algo: DigestAlgo,
-    /// Content digest; empty when the package recorded none.
-    pub digest: Vec<u8>,
-    /// Symlink target; empty for non-links.
-    pub link_to: Vec<u8>,
-    /// `%config`, `%ghost`, ….
-    pub flags: FileFlags,
-    /// Which attributes the package wants verified (`%verify(...)`),
-    /// rpm's FILEVERIFYFLAGS; all by default.
-    pub verify: crate::finding::VerifyAttrs,
-    /// Owner name.
-    pub user: String,
-    /// Group name.
-    pub group: String,
-    /// Capabilities in `cap_from_text` form; empty for none.
-    pub caps: String,
-    /// Install state.
-    pub state: FileState,
-}
-
-impl FileRecord {
-    /// The path as bytes.
-    pub fn path_bytes(&self) -> &[u8] {
-        self.path.as_os_str().as_bytes()
-    }
-
-    /// The record's link target as a path.
-    pub fn link_path(&self) -> &Path {
-        Path::new(OsStr::from_bytes(&self.link_to))
     }
 }
 

@@ -25,7 +25,7 @@ use std::hash::{Hash, Hasher};
 use crate::check::bytecode::PackagedCode;
 use crate::check::files::{LARGE_FILE, Owner};
 use crate::error::Error;
-use crate::finding::{Finding, FindingKind, Severity};
+use crate::model::{Finding, FindingKind, Severity};
 use crate::pkgdb::{FileRecord, MalformedRecord, OwnershipIndex, Package, Source};
 use crate::rootfs::Root;
 

@@ -44,7 +44,7 @@ use crate::check::CheckKind;
 use crate::check::files::{FileTotals, Job, LARGE_FILE, Owner};
 use crate::check::{ScanContext, files};
 use crate::error::Error;
-use crate::finding::{Finding, FindingKind, Severity};
+use crate::model::{Finding, FindingKind, Severity};
 use crate::pkgdb::{self, DbFormat};
 pub use crate::progress::Progress;
 use crate::progress::ProgressSink;
@@ -456,7 +456,7 @@ impl ScanBuilder {
         // Only a database that records owners needs the target's accounts.
         let records_owners = db
             .attributes
-            .intersects(crate::finding::VerifyAttrs::USER | crate::finding::VerifyAttrs::GROUP);
+            .intersects(crate::model::VerifyAttrs::USER | crate::model::VerifyAttrs::GROUP);
         if want_files && records_owners {
             findings.extend(account_notes);
         }
@@ -559,7 +559,7 @@ impl ScanBuilder {
                 path: crate::output::escape_path(&db.path),
                 packages: real_packages,
                 wal: db.read_wal,
-                checks: crate::finding::attr_names(db.attributes),
+                checks: crate::model::attr_names(db.attributes),
                 also_found: db
                     .also_found
                     .iter()

@@ -22,7 +22,7 @@ use super::keyring::TrustStore;
 use super::verify::{
     self, DigestStatus, HeaderCheck, HeaderVerdict, SignatureCheck, SignatureStatus,
 };
-use crate::finding::{Finding, FindingKind, Severity};
+use crate::model::{Finding, FindingKind, Severity};
 use crate::pkgdb::rpm::header::Header;
 use crate::pkgdb::rpm::tags;
 use crate::pkgdb::{Database, MalformedRecord, Package};
@@ -613,7 +613,7 @@ mod tests {
             packages,
             malformed,
             read_wal: false,
-            attributes: crate::finding::VerifyAttrs::all(),
+            attributes: crate::model::VerifyAttrs::all(),
             also_found: Vec::new(),
             notes: Vec::new(),
         }

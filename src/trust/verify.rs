@@ -35,70 +35,8 @@ use super::keyring::{self, KeyMatch, TrustStore, Usability};
 use crate::pkgdb::rpm::header::Header;
 use crate::pkgdb::rpm::tags;
 
-/// The trust verdict of one header. Closed set, serialised kebab-case;
-/// ordered from best to worst (a header gets the worst that applies).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HeaderVerdict {
-    /// Digests match and a signature verifies with a key of the trust
-    /// store that was valid when it signed.
-    Trusted,
-    /// Signed, but not by a key the trust store holds (or vouches for):
-    /// the signer is unknown, only in the target's own keyring, a subkey not
-    /// bound to a trusted certificate, or of an algorithm this build cannot
-    /// verify.
-    UntrustedSigner,
-    /// No OpenPGP signature at all (digests, if any, may match).
-    Unsigned,
-    /// Signed by a trusted key that is revoked, or was expired (or not yet
-    /// created) when it signed.
-    RevokedSigner,
-    /// A header digest does not match the signed region: the header was
-    /// changed after it was digested.
-    BadDigest,
-    /// A signature does not verify with the key it names: the header was
-    /// changed after it was signed, or the signature is forged.
-    BadSignature,
-    /// Entries after the signed region repeat tags inside it: an attempt to
-    /// override signed values (rpm 4.18 would read the unsigned ones).
-    RegionOverride,
-    /// The record could not be parsed as a header at all.
-    Malformed,
-}
+pub use crate::model::HeaderVerdict;
 
-impl HeaderVerdict {
-    /// Every verdict, in documentation order.
-    pub const ALL: &'static [HeaderVerdict] = &[
-        HeaderVerdict::Trusted,
-        HeaderVerdict::UntrustedSigner,
-        HeaderVerdict::Unsigned,
-        HeaderVerdict::RevokedSigner,
-        HeaderVerdict::BadDigest,
-        HeaderVerdict::BadSignature,
-        HeaderVerdict::RegionOverride,
-        HeaderVerdict::Malformed,
-    ];
-
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HeaderVerdict::Trusted => "trusted",
-            HeaderVerdict::UntrustedSigner => "untrusted-signer",
-            HeaderVerdict::Unsigned => "unsigned",
-            HeaderVerdict::RevokedSigner => "revoked-signer",
-            HeaderVerdict::BadDigest => "bad-digest",
-            HeaderVerdict::BadSignature => "bad-signature",
-            HeaderVerdict::RegionOverride => "region-override",
-            HeaderVerdict::Malformed => "malformed",
-        }
-    }
-}
-
-impl fmt::Display for HeaderVerdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A header digest algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -17,7 +17,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use crate::check::walk::{Ownership, is_absent};
-use crate::finding::{Finding, FindingKind, Severity};
+use crate::model::{Finding, FindingKind, Severity};
 use crate::rootfs::Root;
 
 /// Largest hook file read (a `.pth` or preload file is a few lines).

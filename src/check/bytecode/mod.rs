@@ -42,7 +42,7 @@ use self::pyc::{Invalidation, PyVersion, PycError, PycHeader};
 use super::ScanContext;
 use super::files::Owner;
 use super::walk::{Ownership, Visit, WalkProblem, Walker, is_absent};
-use crate::finding::{Finding, FindingKind, Severity};
+use crate::model::{Finding, FindingKind, Severity};
 use crate::pkgdb::{OwnershipIndex, Package};
 use crate::rootfs::{FileStat, Root};
 

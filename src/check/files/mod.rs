@@ -18,7 +18,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::ScanContext;
-use crate::finding::{FileAttrs, Finding, FindingKind, Severity, Verify, VerifyAttrs};
+use crate::model::{FileAttrs, Finding, FindingKind, Severity, Verify, VerifyAttrs};
 use crate::pkgdb::{FileFlags, FileRecord, FileState, Package};
 use crate::progress::Progress;
 use crate::rootfs::accounts::Accounts;

@@ -51,7 +51,7 @@ use self::diversions::Diversions;
 use self::filters::PathFilters;
 use self::status::{ConffileDigest, PackageState, StatusEntry};
 use crate::error::{DatabaseError, Error};
-use crate::finding::{Finding, FindingKind, Severity, VerifyAttrs};
+use crate::model::{Finding, FindingKind, Severity, VerifyAttrs};
 use crate::output::{escape_bytes, escape_path};
 use crate::pkgdb::{
     Database, DigestAlgo, FileFlags, FileRecord, FileState, Package, PathKeyer, PrehashedState,

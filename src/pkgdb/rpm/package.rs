@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use super::header::{DataFault, Entry, Header, HeaderError};
 use super::tags;
-use crate::finding::VerifyAttrs;
+use crate::model::VerifyAttrs;
 use crate::pkgdb::{DigestAlgo, FileFlags, FileRecord, FileState, Package};
 
 /// Build a [`Package`] (header `record` of its database) from a parsed

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 use super::header::{Header, HeaderError, MAX_DATA, MAX_ENTRIES};
 use crate::error::{DatabaseError, Error};
-use crate::finding::{Finding, FindingKind, Severity, VerifyAttrs};
+use crate::model::{Finding, FindingKind, Severity, VerifyAttrs};
 use crate::pkgdb::{Database, DbFormat, MalformedRecord, PassOutcome};
 use crate::rootfs::Root;
 

@@ -1,0 +1,596 @@
+//! [`Evidence`]: the facts behind a finding, one variant per family of
+//! kinds, every value raw. Each variant renders the sentence for people
+//! ([`Evidence::describe`]); nothing is stored as prose.
+//!
+//! A new finding kind goes in [`super::FindingKind`]; its facts go in the
+//! variant of its family here (or a new variant with its own `describe`).
+
+pub mod bytecode;
+pub mod database;
+pub mod header;
+
+use serde::Serialize;
+
+use super::finding::put;
+use super::{Bytes, FileAttrs, FileFlags, Finding, Verify, VerifyAttrs};
+
+pub use bytecode::{BytecodeEvidence, HookEvidence};
+pub use database::DatabaseProblem;
+pub use header::{HeaderEvidence, TargetKeyEvidence};
+
+/// The facts behind a finding. Serialised flat into the finding's JSON
+/// object, with `evidence` naming the variant.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "evidence", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Evidence {
+    /// `file-changed`, and `file-unreadable` when the file was found but
+    /// could not be read: the comparison of a record with the file.
+    File(FileEvidence),
+    /// `file-missing`.
+    Missing {
+        /// The record's flags (`%config`, …).
+        #[serde(rename = "config", serialize_with = "flags_config")]
+        flags: FileFlags,
+    },
+    /// `file-unreadable` when the file could not even be looked up.
+    Unexaminable {
+        /// The record's flags.
+        #[serde(rename = "config", serialize_with = "flags_config")]
+        flags: FileFlags,
+        /// Why.
+        error: OsError,
+    },
+    /// `header-*` kinds: a package header's digests, signatures, region.
+    Header(HeaderEvidence),
+    /// `target-key-untrusted`.
+    TargetKey(TargetKeyEvidence),
+    /// `package-no-digests`: files that can only be checked for existence.
+    NoDigests {
+        /// How many files the package registers.
+        count: u64,
+    },
+    /// `bytecode-*` kinds.
+    Bytecode(BytecodeEvidence),
+    /// `startup-hook`.
+    Hook(HookEvidence),
+    /// `unowned-*` kinds.
+    Unowned(UnownedEvidence),
+    /// Many findings of one kind under one tree, summarised by a sink
+    /// ([`Rollup`]); never made by a check.
+    Rollup(Rollup),
+    /// `check-incomplete`.
+    Incomplete(Incomplete),
+}
+
+fn flags_config<S: serde::Serializer>(flags: &FileFlags, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bool(flags.contains(FileFlags::CONFIG))
+}
+
+impl Evidence {
+    /// Render the sentence for people into `out` (raw bytes).
+    pub fn describe(&self, f: &Finding, out: &mut Vec<u8>) {
+        match self {
+            Evidence::File(e) => e.describe(out),
+            Evidence::Missing { .. } => out.extend_from_slice(b"registered file is missing"),
+            Evidence::Unexaminable { error, .. } => {
+                put(out, format_args!("could not examine: {}", error.text))
+            }
+            Evidence::Header(e) => e.describe(f, out),
+            Evidence::TargetKey(e) => e.describe(f, out),
+            Evidence::NoDigests { count } => put(
+                out,
+                format_args!(
+                    "the package records no content digests (no md5sums): its {count} file(s) \
+                     are only checked for existence"
+                ),
+            ),
+            Evidence::Bytecode(e) => e.describe(f, out),
+            Evidence::Hook(e) => e.describe(f, out),
+            Evidence::Unowned(e) => e.describe(out),
+            Evidence::Rollup(e) => e.describe(f, out),
+            Evidence::Incomplete(e) => e.describe(f, out),
+        }
+    }
+
+    /// The record's flags, for file evidence.
+    pub fn file_flags(&self) -> Option<FileFlags> {
+        match self {
+            Evidence::File(e) => Some(e.flags),
+            Evidence::Missing { flags } | Evidence::Unexaminable { flags, .. } => Some(*flags),
+            _ => None,
+        }
+    }
+
+    /// The verify string of file evidence.
+    pub fn verify(&self) -> Option<Verify> {
+        match self {
+            Evidence::File(e) => Some(e.verify),
+            _ => None,
+        }
+    }
+
+    /// The tree a rollup-able finding belongs to (`unowned-file`,
+    /// `bytecode-unregistered`): the directory a summary names.
+    pub fn tree(&self) -> Option<&Bytes> {
+        match self {
+            Evidence::Unowned(u) => Some(&u.tree),
+            Evidence::Bytecode(b) => b.tree(),
+            _ => None,
+        }
+    }
+}
+
+/// An operating-system error, raw: its errno (when it has one) and the
+/// text the OS (or the reader that made it) gave.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OsError {
+    /// `errno`, when the error came from a system call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errno: Option<i32>,
+    /// Its description.
+    pub text: String,
+}
+
+impl From<&std::io::Error> for OsError {
+    fn from(e: &std::io::Error) -> OsError {
+        OsError {
+            errno: e.raw_os_error(),
+            text: e.to_string(),
+        }
+    }
+}
+
+impl From<std::io::Error> for OsError {
+    fn from(e: std::io::Error) -> OsError {
+        OsError::from(&e)
+    }
+}
+
+impl std::fmt::Display for OsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// The comparison of one file with its record.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FileEvidence {
+    /// rpm's verify string.
+    pub verify: Verify,
+    /// The record's flags (serialised as `config`).
+    #[serde(rename = "config", serialize_with = "flags_config")]
+    pub flags: FileFlags,
+    /// The recorded mode with type bits (0: the database records no type).
+    #[serde(skip)]
+    pub recorded_mode: u32,
+    /// The mode found on disk.
+    #[serde(skip)]
+    pub found_mode: u32,
+    /// What the database records, for the attributes that differ.
+    #[serde(skip_serializing_if = "FileAttrs::is_empty")]
+    pub expected: FileAttrs,
+    /// What was found, for the attributes that differ.
+    #[serde(skip_serializing_if = "FileAttrs::is_empty")]
+    pub actual: FileAttrs,
+    /// Set for `file-unreadable`: why the content could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<OsError>,
+}
+
+const S_IFMT: u32 = 0o170000;
+const S_IFREG: u32 = 0o100000;
+
+impl FileEvidence {
+    fn describe(&self, out: &mut Vec<u8>) {
+        if let Some(e) = &self.error {
+            put(out, format_args!("could not read to verify: {}", e.text));
+            return;
+        }
+        let v = &self.verify;
+        let f = v.failed;
+        let regular = self.found_mode & S_IFMT == S_IFREG;
+        let mut parts: Vec<&str> = Vec::new();
+        if v.unknown.contains(VerifyAttrs::DIGEST) {
+            parts.push(if regular {
+                "digest could not be computed"
+            } else {
+                "not a regular file, content not read"
+            });
+        } else if f.contains(VerifyAttrs::DIGEST) {
+            parts.push("content differs");
+        }
+        if f.contains(VerifyAttrs::SIZE) {
+            parts.push("size differs");
+        }
+        if f.contains(VerifyAttrs::MODE) {
+            if (self.found_mode & S_IFMT) != (self.recorded_mode & S_IFMT)
+                && !self.flags.contains(FileFlags::GHOST)
+            {
+                parts.push("file type differs");
+            } else {
+                parts.push("mode differs");
+            }
+        }
+        if f.contains(VerifyAttrs::RDEV) {
+            parts.push("device number differs");
+        }
+        if f.contains(VerifyAttrs::LINKTO) {
+            parts.push(if v.unknown.contains(VerifyAttrs::LINKTO) {
+                "not a symlink"
+            } else {
+                "symlink target differs"
+            });
+        }
+        if f.contains(VerifyAttrs::USER) {
+            parts.push("owner differs");
+        }
+        if f.contains(VerifyAttrs::GROUP) {
+            parts.push("group differs");
+        }
+        if f.contains(VerifyAttrs::MTIME) {
+            parts.push("mtime differs");
+        }
+        if f.contains(VerifyAttrs::CAPS) {
+            parts.push("capabilities differ");
+        }
+        out.extend_from_slice(parts.join(", ").as_bytes());
+        let gained = self.gained_special();
+        if gained & 0o4000 != 0 {
+            out.extend_from_slice(b"; setuid bit gained");
+        }
+        if gained & 0o2000 != 0 {
+            out.extend_from_slice(b"; setgid bit gained");
+        }
+    }
+
+    /// The setuid/setgid bits a regular file gained over its record (none
+    /// when the database records no mode).
+    pub fn gained_special(&self) -> u32 {
+        let known = self.recorded_mode & S_IFMT != 0;
+        let regular = self.found_mode & S_IFMT == S_IFREG;
+        if known && regular {
+            self.found_mode & !self.recorded_mode & 0o6000
+        } else {
+            0
+        }
+    }
+}
+
+/// What an unowned file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnownedWhat {
+    /// A setuid and/or setgid regular file.
+    Setuid,
+    /// An ELF executable.
+    ElfExecutable,
+    /// An ELF shared object.
+    SharedObject,
+    /// A `#!` script.
+    Script,
+    /// A regular file.
+    File,
+    /// A symlink.
+    Symlink,
+    /// A device node.
+    Device,
+    /// A FIFO.
+    Fifo,
+    /// A socket.
+    Socket,
+    /// Anything else.
+    Other,
+}
+
+/// A file no package owns.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UnownedEvidence {
+    /// What it is.
+    pub what: UnownedWhat,
+    /// The tree of the walk it was found in (what a summary names).
+    pub tree: Bytes,
+    /// Its attributes (mode, size, mtime; owner and group where they
+    /// matter).
+    #[serde(skip_serializing_if = "FileAttrs::is_empty")]
+    pub actual: FileAttrs,
+}
+
+impl UnownedEvidence {
+    fn describe(&self, out: &mut Vec<u8>) {
+        let name = |a: &Option<super::Account>, out: &mut Vec<u8>| match a {
+            Some(super::Account::Name(n)) => out.extend_from_slice(n.as_bytes()),
+            Some(super::Account::Id(id)) => put(out, format_args!("{id}")),
+            None => out.extend_from_slice(b"?"),
+        };
+        match self.what {
+            UnownedWhat::Setuid => {
+                let mode = self.actual.mode.unwrap_or(0);
+                let bits = match (mode & 0o4000 != 0, mode & 0o2000 != 0) {
+                    (true, true) => "setuid and setgid",
+                    (true, false) => "setuid",
+                    _ => "setgid",
+                };
+                put(out, format_args!("{bits} file no package owns (owner "));
+                name(&self.actual.user, out);
+                out.extend_from_slice(b", group ");
+                name(&self.actual.group, out);
+                out.extend_from_slice(b"): whoever runs it gets its owner's privileges");
+            }
+            UnownedWhat::ElfExecutable | UnownedWhat::SharedObject | UnownedWhat::Script => {
+                let what = match self.what {
+                    UnownedWhat::ElfExecutable => "ELF executable",
+                    UnownedWhat::SharedObject => "ELF shared object",
+                    _ => "script",
+                };
+                put(
+                    out,
+                    format_args!(
+                        "{what} no package owns, in a directory programs are run or loaded from"
+                    ),
+                );
+            }
+            other => {
+                let what = match other {
+                    UnownedWhat::Symlink => "symlink",
+                    UnownedWhat::Device => "device node",
+                    UnownedWhat::Fifo => "fifo",
+                    UnownedWhat::Socket => "socket",
+                    UnownedWhat::File => "file",
+                    _ => "entry",
+                };
+                put(out, format_args!("{what} no package owns"));
+            }
+        }
+    }
+}
+
+/// Many findings of one kind under one tree, summarised for people by a
+/// sink (text, JSON) unless asked to list them (`--verbose`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rollup {
+    /// How many findings it stands for.
+    pub count: u64,
+    /// The first few paths.
+    pub examples: Vec<Bytes>,
+}
+
+impl Rollup {
+    fn describe(&self, f: &Finding, out: &mut Vec<u8>) {
+        let n = self.count;
+        let s = if n == 1 { "" } else { "s" };
+        let tree = f.path_bytes();
+        match f.kind {
+            super::FindingKind::BytecodeUnregistered => {
+                let (es, their) = if n == 1 { ("es", "its") } else { ("", "their") };
+                put(out, format_args!("{n} bytecode file{s} under "));
+                out.extend_from_slice(tree);
+                put(
+                    out,
+                    format_args!(
+                        " match{es} {their} source{s} but no package owns them (e.g. "
+                    ),
+                );
+            }
+            _ => {
+                put(out, format_args!("{n} file{s} under "));
+                out.extend_from_slice(tree);
+                out.extend_from_slice(b" that no package owns (e.g. ");
+            }
+        }
+        for (i, e) in self.examples.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b", ");
+            }
+            out.extend_from_slice(e.as_bytes());
+        }
+        if n as usize > self.examples.len() {
+            out.extend_from_slice(", …".as_bytes());
+        }
+        out.extend_from_slice(b"); --verbose lists them");
+    }
+}
+
+/// Which part of the audit a `check-incomplete` is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Reading the package database.
+    Database,
+    /// The target's account files.
+    Accounts,
+    /// The `headers` check.
+    Headers,
+    /// The `files` check.
+    Files,
+    /// The `bytecode` check.
+    Bytecode,
+    /// The `unowned` check.
+    Unowned,
+}
+
+impl Stage {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Database => "database",
+            Stage::Accounts => "accounts",
+            Stage::Headers => "headers",
+            Stage::Files => "files",
+            Stage::Bytecode => "bytecode",
+            Stage::Unowned => "unowned",
+        }
+    }
+}
+
+/// What could not be examined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unread {
+    /// A directory could not be listed: nothing below it was examined.
+    Directory,
+    /// A file could not be read.
+    File,
+    /// A Python source, to compare bytecode with.
+    Source,
+    /// A file, to tell whether it is executable.
+    ExecutableCandidate,
+    /// An account file (`/etc/passwd`, `/etc/group`).
+    Accounts,
+}
+
+/// A `check-incomplete`: which stage, and what it could not do.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Incomplete {
+    /// The stage concerned.
+    pub check: Stage,
+    /// What happened.
+    #[serde(flatten)]
+    pub problem: Problem,
+}
+
+/// Why a check could not look at everything.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "problem", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Problem {
+    /// The finding's path could not be read.
+    Unreadable {
+        /// What it was read as.
+        what: Unread,
+        /// Why.
+        error: OsError,
+    },
+    /// A walk stopped descending: the path is deeper than this.
+    TooDeep {
+        /// The depth limit.
+        max_depth: u64,
+    },
+    /// A walk stopped after this many entries.
+    EntryLimit {
+        /// The limit.
+        max_entries: u64,
+    },
+    /// A pseudo filesystem is mounted at the path; not walked.
+    PseudoFs {
+        /// Its type.
+        fs: String,
+    },
+    /// The package database changed between the scan's two reads.
+    DatabaseChanged {
+        /// Records that differ (sorted).
+        records: Vec<u64>,
+    },
+    /// Packages of a database without signed headers (dpkg).
+    Headerless {
+        /// How many.
+        count: u64,
+        /// The database format's name.
+        format: String,
+    },
+    /// A part of the package database could not be used.
+    Database(DatabaseProblem),
+}
+
+impl Incomplete {
+    fn describe(&self, f: &Finding, out: &mut Vec<u8>) {
+        let path = f.path_bytes();
+        let check = self.check.as_str();
+        match &self.problem {
+            Problem::Unreadable { what, error } => {
+                match what {
+                    Unread::Directory => {
+                        put(out, format_args!("{check}: cannot list "));
+                        out.extend_from_slice(path);
+                        put(
+                            out,
+                            format_args!(" ({error}); nothing below it was examined"),
+                        );
+                    }
+                    Unread::Accounts => {
+                        out.extend_from_slice(b"cannot read the target's ");
+                        out.extend_from_slice(path);
+                        put(
+                            out,
+                            format_args!(
+                                " ({error}): owner and group names other than root cannot be \
+                                 resolved, so U/G flags for other accounts may be spurious"
+                            ),
+                        );
+                    }
+                    Unread::ExecutableCandidate => {
+                        put(out, format_args!("{check}: cannot read "));
+                        out.extend_from_slice(path);
+                        put(
+                            out,
+                            format_args!(" to tell whether it is executable ({error})"),
+                        );
+                    }
+                    Unread::Source => {
+                        put(out, format_args!("{check}: cannot read the source "));
+                        out.extend_from_slice(path);
+                        put(out, format_args!(" ({error})"));
+                    }
+                    Unread::File => {
+                        put(out, format_args!("{check}: cannot read "));
+                        out.extend_from_slice(path);
+                        put(out, format_args!(" ({error})"));
+                    }
+                }
+            }
+            Problem::TooDeep { max_depth } => {
+                put(out, format_args!("{check}: "));
+                out.extend_from_slice(path);
+                put(
+                    out,
+                    format_args!(
+                        " is more than {max_depth} levels deep; nothing below it was examined"
+                    ),
+                );
+            }
+            Problem::EntryLimit { max_entries } => {
+                put(
+                    out,
+                    format_args!("{check}: stopped after {max_entries} directory entries; "),
+                );
+                out.extend_from_slice(path);
+                out.extend_from_slice(b" and what follows were not examined");
+            }
+            Problem::PseudoFs { fs } => {
+                put(out, format_args!("{check}: a {fs} filesystem is mounted at "));
+                out.extend_from_slice(path);
+                out.extend_from_slice(b"; not walked");
+            }
+            Problem::DatabaseChanged { records } => {
+                let shown: Vec<String> = records.iter().take(10).map(u64::to_string).collect();
+                put(
+                    out,
+                    format_args!(
+                        "the package database changed while it was read (a package manager ran \
+                         during the scan): {} record(s) differ between its two reads ({}{}); \
+                         their files were verified as the second read recorded them, but which \
+                         paths are shared or owned comes from the first; scan again when no \
+                         package manager runs",
+                        records.len(),
+                        shown.join(", "),
+                        if records.len() > shown.len() { ", …" } else { "" }
+                    ),
+                );
+            }
+            Problem::Headerless { count, format } => {
+                let one = *count == 1;
+                put(
+                    out,
+                    format_args!(
+                        "{count} package{} in this {format} database {} no signed package \
+                         header: {} records cannot be checked against a signer",
+                        if one { "" } else { "s" },
+                        if one { "has" } else { "have" },
+                        if one { "its" } else { "their" },
+                    ),
+                );
+            }
+            Problem::Database(p) => p.describe(f, out),
+        }
+    }
+}

@@ -1,24 +1,30 @@
 //! rootaudit — an offline integrity auditor for Linux roots.
 //!
 //! The crate is laid out as the pipeline it runs, each stage a module whose
-//! dependencies point one way:
+//! dependencies point one way (down this list, never up):
 //!
 //! ```text
-//! target  →  pkgdb  →  (trust)  →  check  →  finding  →  output
-//! confined   package    header      files      one        text, json
-//! access     databases  verdicts    verify     Finding    (tui, history)
+//! model ← rootfs ← pkgdb ← trust ← check ← scan → sinks (output; tui, history)
+//! raw     confined  package  header  files,   runs    text, json, jsonl:
+//! facts   access    dbs      trust   bytecode stages  escaping only here
 //! ```
 //!
-//! * [`target`] opens paths strictly inside ROOT (openat2 `RESOLVE_IN_ROOT`)
-//!   and reads the target's own account databases.
-//! * [`pkgdb`] detects and reads the target's package database into
-//!   [`pkgdb::Package`]s with [`pkgdb::FileRecord`]s.
+//! * [`model`] — the raw facts every stage speaks: [`model::Finding`]
+//!   (kind, severity, raw path, [`model::PackageRef`], typed
+//!   [`model::Evidence`], a stable id), file records and attributes.
+//! * [`rootfs`] opens paths strictly inside ROOT (openat2
+//!   `RESOLVE_IN_ROOT`) and reads the target's own account databases.
+//! * [`pkgdb`] detects ([`pkgdb::FORMATS`]) and streams the target's
+//!   package database through one [`pkgdb::Backend`] trait.
 //! * [`trust`] judges every package header with OpenPGP keys from outside
 //!   the target ([`trust::TrustStore`], [`trust::HeaderVerdict`]).
-//! * [`check`] verifies records against the files on disk, in parallel.
-//! * [`finding`] is the one [`finding::Finding`] type every output consumes.
-//! * [`scan`] wires the stages and publishes [`scan::Progress`] events.
-//! * [`output`] renders a [`scan::Report`] as text or JSON.
+//! * [`check`] verifies records against the files on disk, in parallel,
+//!   and looks for what no package accounts for.
+//! * [`scan`] runs the stages and hands each finding, once and in final
+//!   form, to a [`scan::ReportSink`]; progress is sampled from
+//!   [`scan::Counters`].
+//! * [`output`] holds the sinks for people and programs (text, JSON, JSON
+//!   Lines) and the one escaper.
 //!
 //! Example:
 //!
@@ -35,7 +41,6 @@ pub mod error;
 pub mod model;
 pub mod output;
 pub mod pkgdb;
-pub mod progress;
 pub mod rootfs;
 pub mod scan;
 #[cfg(test)]

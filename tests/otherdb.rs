@@ -86,7 +86,7 @@ fn nevras(db: &Database) -> Vec<String> {
 
 fn bdb_database(image: &[u8]) -> Database {
     into_database(
-        DbFormat::RpmBdb,
+        DbFormat::RPM_BDB,
         PathBuf::from("/var/lib/rpm/Packages"),
         bdb::extract(image).expect("readable"),
     )
@@ -392,7 +392,7 @@ fn damaged_db_load_images_never_crash() {
                 m[at] ^= 1 << (rng.next() % 8);
             }
             if let Ok(ex) = bdb::extract(&m[..]) {
-                into_database(DbFormat::RpmBdb, PathBuf::from("/P"), ex);
+                into_database(DbFormat::RPM_BDB, PathBuf::from("/P"), ex);
             }
         }
     }

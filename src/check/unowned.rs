@@ -13,13 +13,12 @@
 //! |---|---|---|
 //! | regular file with the setuid or setgid bit | `unowned-setuid` | critical |
 //! | in a `bin`/`sbin`/`lib*`/`libexec` directory or a run-parts directory of `/etc`: an ELF file or `#!` script with an execute bit, or an ELF executable or shared object in a `lib*` directory whatever its mode | `unowned-executable` | high |
-//! | anything else (files, symlinks, device nodes) | `unowned-file` | info, one summary per directory tree unless verbose |
+//! | anything else (files, symlinks, device nodes) | `unowned-file` | info; the report sinks summarise them per directory tree unless `--verbose` |
 //!
 //! Directories are walked, not reported. `.pyc`/`.pyo` files belong to the
 //! `bytecode` check and are not counted here, and the directory holding the
 //! package database (`/usr/lib/sysimage/rpm`, `/var/lib/rpm`) is not walked.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
@@ -28,7 +27,10 @@ use rayon::prelude::*;
 
 use super::ScanContext;
 use super::walk::{Ownership, Visit, Walker, is_absent};
-use crate::model::{FileAttrs, Finding, FindingKind, Severity};
+use crate::model::{
+    About, Account, Bytes, Evidence, FileAttrs, Finding, FindingKind, Incomplete, OsError,
+    Problem, Severity, Stage, UnownedEvidence, UnownedWhat, Unread,
+};
 use crate::rootfs::{FileStat, Root};
 
 /// The package-managed trees walked by default (a trailing `*` in the last
@@ -195,8 +197,6 @@ impl UnownedTrees {
 pub struct UnownedOptions {
     /// Which trees to walk.
     pub trees: UnownedTrees,
-    /// List every unowned file instead of one summary per directory tree.
-    pub verbose: bool,
 }
 
 /// Run the check (inside the current rayon pool).
@@ -234,101 +234,55 @@ pub fn run(ctx: &ScanContext<'_>, opts: &UnownedOptions) -> Vec<Finding> {
             Visit::Keep((path.to_path_buf(), *st, tree.clone()))
         });
         found.extend(f);
-        findings.extend(problems.iter().map(|p| p.finding("unowned")));
+        findings.extend(problems.iter().map(|p| p.finding(Stage::Unowned)));
     }
     found.sort_by(|a, b| a.0.cmp(&b.0));
 
-    let items: Vec<Item> = found
+    let items: Vec<Finding> = found
         .par_iter()
         .map(|(path, st, tree)| classify(ctx, path, st, tree))
         .collect();
-    let mut summaries: BTreeMap<PathBuf, (u64, Vec<String>)> = BTreeMap::new();
-    for item in items {
-        match item {
-            Item::Report(f) => findings.push(f),
-            Item::File { finding, .. } if opts.verbose => findings.push(finding),
-            Item::File { key, finding } => {
-                let e = summaries.entry(key).or_default();
-                e.0 += 1;
-                if e.1.len() < 3
-                    && let Some(p) = finding.path
-                {
-                    e.1.push(p);
-                }
-            }
-        }
-    }
-    for (key, (n, examples)) in summaries {
-        let mut f = Finding::new(
-            FindingKind::UnownedFile,
-            Severity::Info,
-            format!(
-                "{n} file{s} under {k} that no package owns (e.g. {ex}{more}); --verbose lists \
-                 them",
-                s = if n == 1 { "" } else { "s" },
-                k = crate::output::escape_path(&key),
-                ex = examples.join(", "),
-                more = if n as usize > examples.len() {
-                    ", …"
-                } else {
-                    ""
-                },
-            ),
-        )
-        .for_path(&key);
-        f.count = Some(n);
-        f.compute_id("");
-        findings.push(f);
-    }
+    findings.extend(items);
     findings
 }
 
-enum Item {
-    Report(Finding),
-    File { key: PathBuf, finding: Finding },
-}
-
 /// What an unowned file is, by its mode, its place and its first bytes.
-fn classify(ctx: &ScanContext<'_>, path: &Path, st: &FileStat, tree: &Path) -> Item {
+/// Plain files carry the tree a summary would name (`unowned-file`
+/// findings are rolled up per tree by the report sinks unless listed).
+fn classify(ctx: &ScanContext<'_>, path: &Path, st: &FileStat, tree: &Path) -> Finding {
+    let account = |name: Option<&str>, id: u32| match name {
+        Some(n) => Account::Name(Bytes::from(n)),
+        None => Account::Id(id),
+    };
     let mut actual = FileAttrs {
-        mode: Some(format!("{:o}", st.mode & 0xffff)),
+        mode: Some(st.mode & 0xffff),
         size: Some(st.size),
         mtime: Some(st.mtime),
         ..FileAttrs::default()
     };
-    let owner = ctx
-        .accounts
-        .user_name(st.uid)
-        .map(str::to_owned)
-        .unwrap_or_else(|| st.uid.to_string());
-    let mk = |kind, sev, msg: String, actual: FileAttrs| {
-        let mut f = Finding::new(kind, sev, msg).for_path(path);
-        f.actual = actual;
-        f.compute_id("");
-        f
+    let owner = account(ctx.accounts.user_name(st.uid), st.uid);
+    let key = summary_key(tree, path);
+    let mk = |kind, sev, what, actual: FileAttrs| {
+        Finding::new(
+            kind,
+            sev,
+            About::path(path),
+            Evidence::Unowned(UnownedEvidence {
+                what,
+                tree: Bytes::from(key.as_path()),
+                actual,
+            }),
+        )
     };
     if st.is_regular() && st.mode & 0o6000 != 0 {
-        let bits = match (st.mode & 0o4000 != 0, st.mode & 0o2000 != 0) {
-            (true, true) => "setuid and setgid",
-            (true, false) => "setuid",
-            _ => "setgid",
-        };
-        let group = ctx
-            .accounts
-            .group_name(st.gid)
-            .map(str::to_owned)
-            .unwrap_or_else(|| st.gid.to_string());
-        actual.user = Some(owner.clone());
-        actual.group = Some(group.clone());
-        return Item::Report(mk(
+        actual.user = Some(owner);
+        actual.group = Some(account(ctx.accounts.group_name(st.gid), st.gid));
+        return mk(
             FindingKind::UnownedSetuid,
             Severity::Critical,
-            format!(
-                "{bits} file no package owns (owner {owner}, group {group}): whoever runs it \
-                 gets its owner's privileges"
-            ),
+            UnownedWhat::Setuid,
             actual,
-        ));
+        );
     }
     let exec_bit = st.mode & 0o111 != 0;
     let lib = in_lib_dir(path);
@@ -337,68 +291,58 @@ fn classify(ctx: &ScanContext<'_>, path: &Path, st: &FileStat, tree: &Path) -> I
             Ok(head) => {
                 if let Some(what) = executable_kind(&head, exec_bit, lib) {
                     actual.user = Some(owner);
-                    return Item::Report(mk(
+                    return mk(
                         FindingKind::UnownedExecutable,
                         Severity::High,
-                        format!(
-                            "{what} no package owns, in a directory programs are run or loaded \
-                             from"
-                        ),
+                        what,
                         actual,
-                    ));
+                    );
                 }
             }
             Err(e) if is_absent(&e) => {}
             Err(e) => {
-                let mut f = Finding::new(
+                return Finding::new(
                     FindingKind::CheckIncomplete,
                     Severity::Low,
-                    format!(
-                        "unowned: cannot read {} to tell whether it is executable ({e})",
-                        crate::output::escape_path(path)
-                    ),
-                )
-                .for_path(path);
-                f.compute_id("unowned");
-                return Item::Report(f);
+                    About::path(path).scope("unowned"),
+                    Evidence::Incomplete(Incomplete {
+                        check: Stage::Unowned,
+                        problem: Problem::Unreadable {
+                            what: Unread::ExecutableCandidate,
+                            error: OsError::from(&e),
+                        },
+                    }),
+                );
             }
         }
     }
     let what = match st.mode & crate::rootfs::S_IFMT {
-        crate::rootfs::S_IFLNK => "symlink",
-        crate::rootfs::S_IFREG => "file",
-        crate::rootfs::S_IFCHR | crate::rootfs::S_IFBLK => "device node",
-        crate::rootfs::S_IFIFO => "FIFO",
-        _ => "special file",
+        crate::rootfs::S_IFLNK => UnownedWhat::Symlink,
+        crate::rootfs::S_IFREG => UnownedWhat::File,
+        crate::rootfs::S_IFCHR | crate::rootfs::S_IFBLK => UnownedWhat::Device,
+        crate::rootfs::S_IFIFO => UnownedWhat::Fifo,
+        _ => UnownedWhat::Special,
     };
-    Item::File {
-        key: summary_key(tree, path),
-        finding: mk(
-            FindingKind::UnownedFile,
-            Severity::Info,
-            format!("{what} no package owns"),
-            actual,
-        ),
-    }
+    mk(FindingKind::UnownedFile, Severity::Info, what, actual)
 }
 
 /// ELF with an exec bit or in a lib directory (executables and shared
 /// objects), or a `#!` script with an exec bit.
-fn executable_kind(head: &[u8], exec_bit: bool, lib: bool) -> Option<&'static str> {
+fn executable_kind(head: &[u8], exec_bit: bool, lib: bool) -> Option<UnownedWhat> {
     if head.starts_with(b"\x7fELF") && head.len() >= 18 {
         let e_type = match head[5] {
             2 => u16::from_be_bytes([head[16], head[17]]),
             _ => u16::from_le_bytes([head[16], head[17]]),
         };
         return match e_type {
-            2 => Some("ELF executable"),
-            3 => Some("ELF shared object or PIE executable"),
-            _ if exec_bit => Some("ELF file with an execute bit"),
+            2 => Some(UnownedWhat::ElfExecutable),
+            3 => Some(UnownedWhat::ElfSharedObject),
+            _ if exec_bit => Some(UnownedWhat::ElfOther),
             _ => None,
         }
         .filter(|_| exec_bit || lib);
     }
-    (exec_bit && head.starts_with(b"#!")).then_some("script with an execute bit")
+    (exec_bit && head.starts_with(b"#!")).then_some(UnownedWhat::Script)
 }
 
 fn first_bytes(root: &Root, path: &Path) -> std::io::Result<Vec<u8>> {

@@ -32,7 +32,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::model::{Finding, FindingKind, Severity};
+use crate::model::{
+    About, Evidence, Finding, FindingKind, Incomplete, OsError, Problem, Severity, Stage, Unread,
+};
 use crate::pkgdb::OwnershipIndex;
 use crate::rootfs::{FileStat, Root};
 
@@ -116,34 +118,40 @@ impl WalkProblem {
     /// A `check-incomplete` finding saying what `check` did not look at.
     /// Unreadable directories are `low` (something kept the audit out);
     /// the rest `info`.
-    pub fn finding(&self, check: &str) -> Finding {
-        let p = crate::output::escape_path(self.path());
-        let (sev, msg) = match self {
+    pub fn finding(&self, check: Stage) -> Finding {
+        let (sev, problem) = match self {
             WalkProblem::Unreadable { error, .. } => (
                 Severity::Low,
-                format!("{check}: cannot list {p} ({error}); nothing below it was examined"),
+                Problem::Unreadable {
+                    what: Unread::Directory,
+                    error: OsError::from(error),
+                },
             ),
             WalkProblem::TooDeep { .. } => (
                 Severity::Info,
-                format!(
-                    "{check}: {p} is more than {MAX_DEPTH} levels deep; nothing below it was examined"
-                ),
+                Problem::TooDeep {
+                    max_depth: MAX_DEPTH as u64,
+                },
             ),
             WalkProblem::EntryLimit { .. } => (
                 Severity::Info,
-                format!(
-                    "{check}: stopped after {MAX_ENTRIES} directory entries; {p} and what \
-                     follows were not examined"
-                ),
+                Problem::EntryLimit {
+                    max_entries: MAX_ENTRIES as u64,
+                },
             ),
             WalkProblem::PseudoFs { fs, .. } => (
                 Severity::Info,
-                format!("{check}: a {fs} filesystem is mounted at {p}; not walked"),
+                Problem::PseudoFs {
+                    fs: (*fs).to_string(),
+                },
             ),
         };
-        let mut f = Finding::new(FindingKind::CheckIncomplete, sev, msg).for_path(self.path());
-        f.compute_id(check);
-        f
+        Finding::new(
+            FindingKind::CheckIncomplete,
+            sev,
+            About::path(self.path()).scope(check.as_str()),
+            Evidence::Incomplete(Incomplete { check, problem }),
+        )
     }
 }
 
@@ -478,7 +486,7 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert!(matches!(problems[0], WalkProblem::TooDeep { .. }));
         assert_eq!(
-            problems[0].finding("unowned").kind,
+            problems[0].finding(Stage::Unowned).kind,
             FindingKind::CheckIncomplete
         );
 

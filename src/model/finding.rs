@@ -106,7 +106,12 @@ impl About {
 /// fact (bytes, numbers, enums); the sentence for people is rendered from
 /// the evidence by [`Finding::message`], and only the terminal writer
 /// escapes.
-#[derive(Clone, Debug, Serialize)]
+///
+/// In JSON (schema 2) a finding is one object: `id`, `kind`, `severity`,
+/// `path`, `package` (an object with `nevra`), `header`, the rendered
+/// `message`, and the evidence's fields flattened beside them with
+/// `evidence` naming its variant.
+#[derive(Clone, Debug)]
 pub struct Finding {
     /// Stable identity ([`FindingId`]).
     pub id: FindingId,
@@ -115,19 +120,58 @@ pub struct Finding {
     /// How urgent it is.
     pub severity: Severity,
     /// Absolute path inside the target (never prefixed with ROOT).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<Bytes>,
     /// The package the finding concerns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub package: Option<PackageRef>,
     /// The verdict of the package's header when it is not `trusted` (on a
     /// file finding: the record the file was compared with may itself be
     /// forged), attached by the scan before any sink sees the finding.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub header: Option<HeaderVerdict>,
     /// The facts behind it.
-    #[serde(flatten)]
     pub evidence: Evidence,
+}
+
+/// A package in JSON: its fields and its NEVRA.
+#[derive(Serialize)]
+struct PackageJson<'a> {
+    nevra: String,
+    #[serde(flatten)]
+    package: &'a PackageRef,
+}
+
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    id: FindingId,
+    kind: FindingKind,
+    severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a Bytes>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    package: Option<PackageJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    header: Option<HeaderVerdict>,
+    message: Bytes,
+    #[serde(flatten)]
+    evidence: &'a Evidence,
+}
+
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        FindingJson {
+            id: self.id,
+            kind: self.kind,
+            severity: self.severity,
+            path: self.path.as_ref(),
+            package: self.package.as_ref().map(|p| PackageJson {
+                nevra: p.nevra(),
+                package: p,
+            }),
+            header: self.header,
+            message: Bytes(self.message()),
+            evidence: &self.evidence,
+        }
+        .serialize(s)
+    }
 }
 
 impl Finding {
@@ -179,11 +223,6 @@ impl Finding {
     pub fn nevra(&self) -> Option<String> {
         self.package.as_ref().map(PackageRef::nevra)
     }
-}
-
-/// Serialised into a finding's JSON as the rendered `message`.
-pub(crate) fn message_of(f: &Finding) -> Bytes {
-    Bytes(f.message())
 }
 
 /// `write!` into a byte buffer (infallible).

@@ -1,56 +1,121 @@
-//! The JSON report (schema 1, documented in `docs/report-format.md`).
+//! The JSON sink: one document (schema 2, documented in
+//! `docs/report-format.md`), written when the scan finishes. Every value
+//! is exact: paths and names that are valid UTF-8 are strings, anything
+//! else `{"bytes": "<base64>"}`.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::model::Finding;
-use crate::scan::{DatabaseInfo, Report, Summary, TrustInfo};
+use super::rollup::Rollups;
+use crate::check::CheckKind;
+use crate::model::{Bytes, Finding};
+use crate::scan::{DatabaseInfo, ReportSink, ScanEnd, ScanInfo, Summary, TrustInfo};
 use crate::trust::headers::PackageTrust;
 
 /// The schema version written in every report.
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
+/// The tool that wrote a report.
 #[derive(Serialize)]
-struct Tool {
+pub(crate) struct Tool {
     name: &'static str,
     version: &'static str,
+}
+
+pub(crate) const TOOL: Tool = Tool {
+    name: "rootaudit",
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+#[derive(Serialize)]
+struct Trust<'a> {
+    #[serde(flatten)]
+    info: &'a TrustInfo,
+    target_keys: u64,
 }
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
     schema: u32,
     tool: Tool,
-    root: String,
+    root: &'a Bytes,
     checks: Vec<&'static str>,
+    complete: bool,
     database: &'a DatabaseInfo,
     summary: &'a Summary,
     #[serde(skip_serializing_if = "Option::is_none")]
-    trust: Option<&'a TrustInfo>,
+    trust: Option<Trust<'a>>,
     findings: &'a [Finding],
     #[serde(skip_serializing_if = "<[PackageTrust]>::is_empty")]
     packages: &'a [PackageTrust],
 }
 
-/// Write `report` as one pretty-printed JSON document.
-pub fn write(report: &Report, mut out: impl Write) -> io::Result<()> {
-    let doc = JsonReport {
-        schema: SCHEMA,
-        tool: Tool {
-            name: "rootaudit",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        root: super::escape_path(&report.root),
-        checks: report.checks.iter().map(|c| c.as_str()).collect(),
-        database: &report.database,
-        summary: &report.summary,
-        trust: report
-            .checks
-            .contains(crate::check::CheckKind::Headers)
-            .then_some(&report.trust),
-        findings: &report.findings,
-        packages: &report.packages,
-    };
-    serde_json::to_writer_pretty(&mut out, &doc)?;
-    out.write_all(b"\n")
+/// Writes the report as one pretty-printed JSON document.
+pub struct JsonSink<W: Write> {
+    out: W,
+    verbose: bool,
+    info: Option<ScanInfo>,
+    findings: Vec<Finding>,
+    rollups: Rollups,
+}
+
+impl<W: Write> JsonSink<W> {
+    /// Write to `out`; `verbose` lists summarisable findings one by one.
+    pub fn new(out: W, verbose: bool) -> JsonSink<W> {
+        JsonSink {
+            out,
+            verbose,
+            info: None,
+            findings: Vec::new(),
+            rollups: Rollups::default(),
+        }
+    }
+}
+
+impl<W: Write> ReportSink for JsonSink<W> {
+    fn begin(&mut self, info: &ScanInfo) -> io::Result<()> {
+        self.info = Some(info.clone());
+        Ok(())
+    }
+
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        if self.verbose {
+            self.findings.push(f.clone());
+        } else if let Some(f) = self.rollups.offer(f.clone()) {
+            self.findings.push(f);
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, end: &ScanEnd) -> io::Result<()> {
+        let Some(info) = self.info.as_ref() else {
+            return Ok(());
+        };
+        let mut findings = std::mem::take(&mut self.findings);
+        findings.extend(std::mem::take(&mut self.rollups).finish());
+        super::sort_findings(&mut findings);
+        let summary = Summary {
+            findings: findings.len() as u64,
+            ..end.summary.clone()
+        };
+        let doc = JsonReport {
+            schema: SCHEMA,
+            tool: TOOL,
+            root: &info.root,
+            checks: info.checks.iter().map(|c| c.as_str()).collect(),
+            complete: end.complete,
+            database: &info.database,
+            summary: &summary,
+            trust: info.checks.contains(CheckKind::Headers).then_some(Trust {
+                info: &info.trust,
+                target_keys: end.target_keys,
+            }),
+            findings: &findings,
+            packages: &end.packages,
+        };
+        serde_json::to_writer_pretty(&mut self.out, &doc)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
 }

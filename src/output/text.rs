@@ -1,4 +1,5 @@
-//! Text output: one line per finding in `rpm -V`'s layout, then a summary.
+//! The text sink: one line per finding in `rpm -V`'s layout, then a
+//! summary, every line through [`Terminal`] (the one escaper).
 //!
 //! ```text
 //! S.5....T.    /usr/bin/su  [util-linux-2.37.4-9.el9.x86_64]  high
@@ -9,26 +10,74 @@
 //! one fact, not a flood: `header-signer-untrusted` findings are grouped by
 //! signing key (and `header-unsigned` ones into one line), with a plain
 //! sentence when no keys were given. Key files that gave no usable key come
-//! before them (`trust store: …`).
+//! before them (`trust store: …`). Findings are collected and sorted, and
+//! unowned files and unregistered pycs summarised per tree (unless
+//! `verbose`), when the scan finishes.
 
 use std::io::{self, Write};
 
-use crate::model::{Finding, FindingKind, Severity};
-use crate::scan::Report;
+use super::Terminal;
+use super::rollup::Rollups;
+use crate::check::CheckKind;
+use crate::model::{Evidence, Finding, FindingKind, HeaderVerdict, Severity};
+use crate::scan::{ReportSink, ScanEnd, ScanInfo};
 
-/// Write `report` as text.
-pub fn write(report: &Report, mut out: impl Write) -> io::Result<()> {
-    let mut put = |l: &str| writeln!(out, "{}", super::sanitize_line(l));
-    for l in header_lines(report) {
-        put(&l)?;
+/// Writes a report as text when the scan finishes.
+pub struct TextSink<W: Write> {
+    out: Terminal<W>,
+    verbose: bool,
+    info: Option<ScanInfo>,
+    findings: Vec<Finding>,
+    rollups: Rollups,
+}
+
+impl<W: Write> TextSink<W> {
+    /// Write to `out`; `verbose` lists summarisable findings one by one.
+    pub fn new(out: W, verbose: bool) -> TextSink<W> {
+        TextSink {
+            out: Terminal::new(out),
+            verbose,
+            info: None,
+            findings: Vec::new(),
+            rollups: Rollups::default(),
+        }
     }
-    for f in report.findings.iter().filter(|f| !is_header_kind(f.kind)) {
-        put(&line(f))?;
+}
+
+impl<W: Write> ReportSink for TextSink<W> {
+    fn begin(&mut self, info: &ScanInfo) -> io::Result<()> {
+        self.info = Some(info.clone());
+        Ok(())
     }
-    if let Some(l) = headers_summary(report) {
-        put(&l)?;
+
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        if self.verbose {
+            self.findings.push(f.clone());
+        } else if let Some(f) = self.rollups.offer(f.clone()) {
+            self.findings.push(f);
+        }
+        Ok(())
     }
-    put(&summary(report))
+
+    fn finish(&mut self, end: &ScanEnd) -> io::Result<()> {
+        let mut findings = std::mem::take(&mut self.findings);
+        findings.extend(std::mem::take(&mut self.rollups).finish());
+        super::sort_findings(&mut findings);
+        let Some(info) = self.info.as_ref() else {
+            return Ok(());
+        };
+        for l in header_lines(info, end, &findings) {
+            self.out.line(&l)?;
+        }
+        for f in findings.iter().filter(|f| !is_header_kind(f.kind)) {
+            self.out.line(&line(f))?;
+        }
+        if let Some(l) = headers_summary(info, end) {
+            self.out.line(&l)?;
+        }
+        self.out.line(&summary(end, &findings))?;
+        self.out.flush()
+    }
 }
 
 /// Kinds about package headers and keys (check `headers`), printed first.
@@ -46,33 +95,39 @@ pub fn is_header_kind(kind: FindingKind) -> bool {
     )
 }
 
+/// The key id a header or key finding names, if any.
+fn key_id(f: &Finding) -> Option<String> {
+    let v = serde_json::to_value(&f.evidence).ok()?;
+    v.get("key_id")?.as_str().map(str::to_owned)
+}
+
 /// The header findings as lines: one per finding, except that untrusted
 /// signers are grouped by key and unsigned headers into one line.
-pub fn header_lines(r: &Report) -> Vec<String> {
+pub fn header_lines(info: &ScanInfo, _end: &ScanEnd, findings: &[Finding]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    for p in &r.trust.problems {
-        out.push(format!("trust store: {p}"));
+    for p in &info.trust.problems {
+        let mut l = b"trust store: ".to_vec();
+        l.extend_from_slice(p.path.as_bytes());
+        l.extend_from_slice(b": ");
+        l.extend_from_slice(p.reason.as_bytes());
+        out.push(l);
     }
-    let header: Vec<&Finding> = r
-        .findings
-        .iter()
-        .filter(|f| is_header_kind(f.kind))
-        .collect();
+    let header: Vec<&Finding> = findings.iter().filter(|f| is_header_kind(f.kind)).collect();
     let untrusted: Vec<&Finding> = header
         .iter()
         .copied()
         .filter(|f| f.kind == FindingKind::HeaderSignerUntrusted)
         .collect();
-    if r.trust.keys == 0
-        && r.checks.contains(crate::check::CheckKind::Headers)
-        && !untrusted.is_empty()
-    {
-        out.push(format!(
-            "no trusted keys given (--keys): {} package header{} could not be checked against a \
-             trusted signer",
-            untrusted.len(),
-            if untrusted.len() == 1 { "" } else { "s" }
-        ));
+    if info.trust.keys == 0 && info.checks.contains(CheckKind::Headers) && !untrusted.is_empty() {
+        out.push(
+            format!(
+                "no trusted keys given (--keys): {} package header{} could not be checked \
+                 against a trusted signer",
+                untrusted.len(),
+                if untrusted.len() == 1 { "" } else { "s" }
+            )
+            .into_bytes(),
+        );
     }
     let mut order: Vec<&Finding> = header
         .iter()
@@ -90,7 +145,7 @@ pub fn header_lines(r: &Report) -> Vec<String> {
     // Untrusted signers, one line per key, most packages first.
     let mut by_key: Vec<(String, Vec<&Finding>)> = Vec::new();
     for f in &untrusted {
-        let key = f.key_id.clone().unwrap_or_else(|| "(unknown)".into());
+        let key = key_id(f).unwrap_or_else(|| "(unknown)".into());
         match by_key.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => v.push(f),
             None => by_key.push((key, vec![f])),
@@ -122,12 +177,8 @@ pub fn header_lines(r: &Report) -> Vec<String> {
 }
 
 /// `kind  what: N packages (a, b, c, …)  severity: note`.
-fn group_line(kind: FindingKind, what: &str, fs: &[&Finding], note: &str) -> String {
-    let names: Vec<&str> = fs
-        .iter()
-        .filter_map(|f| f.package.as_deref())
-        .take(3)
-        .collect();
+fn group_line(kind: FindingKind, what: &str, fs: &[&Finding], note: &str) -> Vec<u8> {
+    let names: Vec<String> = fs.iter().filter_map(|f| f.nevra()).take(3).collect();
     let more = if fs.len() > names.len() { ", …" } else { "" };
     let severity = fs
         .iter()
@@ -141,15 +192,16 @@ fn group_line(kind: FindingKind, what: &str, fs: &[&Finding], note: &str) -> Str
         if fs.len() == 1 { "" } else { "s" },
         names.join(", ")
     )
+    .into_bytes()
 }
 
 /// One line of header verdict counts, when the `headers` check ran.
-pub fn headers_summary(r: &Report) -> Option<String> {
-    if r.packages.is_empty() {
+pub fn headers_summary(info: &ScanInfo, end: &ScanEnd) -> Option<Vec<u8>> {
+    if end.packages.is_empty() {
         return None;
     }
-    let mut counts: Vec<(crate::trust::HeaderVerdict, usize)> = Vec::new();
-    for p in &r.packages {
+    let mut counts: Vec<(HeaderVerdict, usize)> = Vec::new();
+    for p in &end.packages {
         match counts.iter_mut().find(|(v, _)| *v == p.verdict) {
             Some((_, n)) => *n += 1,
             None => counts.push((p.verdict, 1)),
@@ -157,64 +209,90 @@ pub fn headers_summary(r: &Report) -> Option<String> {
     }
     counts.sort();
     let parts: Vec<String> = counts.iter().map(|(v, n)| format!("{n} {v}")).collect();
-    Some(format!(
-        "headers: {} ({} trusted key{}{})",
-        parts.join(", "),
-        r.trust.keys,
-        if r.trust.keys == 1 { "" } else { "s" },
-        if r.trust.target_keys > 0 {
-            format!(", {} in the target's own keyring", r.trust.target_keys)
-        } else {
-            String::new()
-        }
-    ))
-}
-
-/// One finding as a line.
-pub fn line(f: &Finding) -> String {
-    let pkg = f
-        .package
-        .as_deref()
-        .map(|p| format!("  [{p}]"))
-        .unwrap_or_default();
-    let path = f.path.as_deref().unwrap_or("");
-    match f.kind {
-        FindingKind::FileMissing => format!("missing   {} {path}{pkg}  {}", f.mark, f.severity),
-        FindingKind::FileChanged | FindingKind::FileUnreadable => {
-            let verify = f
-                .verify
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| "?????????".into());
-            let note = if f.kind == FindingKind::FileUnreadable {
-                format!(" ({})", f.message)
+    let keys = info.trust.keys;
+    Some(
+        format!(
+            "headers: {} ({} trusted key{}{})",
+            parts.join(", "),
+            keys,
+            if keys == 1 { "" } else { "s" },
+            if end.target_keys > 0 {
+                format!(", {} in the target's own keyring", end.target_keys)
             } else {
                 String::new()
-            };
-            format!("{verify}  {} {path}{pkg}  {}{note}", f.mark, f.severity)
-        }
-        _ => {
-            let mut s = format!("{:<11}", f.kind.as_str());
-            if !path.is_empty() {
-                s.push(' ');
-                s.push_str(path);
             }
-            s.push_str(&pkg);
-            s.push_str(&format!("  {}: {}", f.severity, f.message));
-            // Triage detail of startup hooks and bytecode (already escaped).
-            if let Some(l) = &f.line {
-                s.push_str(&format!("  line: {l}"));
-            }
-            if !f.imports.is_empty() {
-                s.push_str(&format!("  imports: {}", f.imports.join(", ")));
-            }
-            s
-        }
-    }
+        )
+        .into_bytes(),
+    )
 }
 
-/// The closing summary line.
-pub fn summary(r: &Report) -> String {
-    let s = &r.summary;
+/// One finding as a line (raw bytes; [`Terminal`] escapes it).
+pub fn line(f: &Finding) -> Vec<u8> {
+    let mut pkg = Vec::new();
+    if let Some(n) = f.nevra() {
+        pkg.extend_from_slice(b"  [");
+        pkg.extend_from_slice(n.as_bytes());
+        pkg.push(b']');
+    }
+    let path = f.path_bytes();
+    let mut s = Vec::new();
+    match f.kind {
+        FindingKind::FileMissing => {
+            s.extend_from_slice(format!("missing   {} ", f.mark()).as_bytes());
+            s.extend_from_slice(path);
+            s.extend_from_slice(&pkg);
+            s.extend_from_slice(format!("  {}", f.severity).as_bytes());
+        }
+        FindingKind::FileChanged | FindingKind::FileUnreadable => {
+            let verify = f
+                .evidence
+                .verify()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "?????????".into());
+            s.extend_from_slice(format!("{verify}  {} ", f.mark()).as_bytes());
+            s.extend_from_slice(path);
+            s.extend_from_slice(&pkg);
+            s.extend_from_slice(format!("  {}", f.severity).as_bytes());
+            if f.kind == FindingKind::FileUnreadable {
+                s.extend_from_slice(b" (");
+                s.extend_from_slice(&f.message());
+                s.push(b')');
+            }
+        }
+        _ => {
+            s.extend_from_slice(format!("{:<11}", f.kind.as_str()).as_bytes());
+            if !path.is_empty() {
+                s.push(b' ');
+                s.extend_from_slice(path);
+            }
+            s.extend_from_slice(&pkg);
+            s.extend_from_slice(format!("  {}: ", f.severity).as_bytes());
+            s.extend_from_slice(&f.message());
+            // Triage detail of startup hooks and bytecode.
+            match &f.evidence {
+                Evidence::Hook(h) => {
+                    s.extend_from_slice(b"  line: ");
+                    s.extend_from_slice(h.line.as_bytes());
+                }
+                Evidence::Bytecode(b) if !b.imports.is_empty() => {
+                    s.extend_from_slice(b"  imports: ");
+                    for (i, m) in b.imports.iter().enumerate() {
+                        if i > 0 {
+                            s.extend_from_slice(b", ");
+                        }
+                        s.extend_from_slice(m.as_bytes());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    s
+}
+
+/// The closing summary line, counting the findings as printed.
+pub fn summary(end: &ScanEnd, findings: &[Finding]) -> Vec<u8> {
+    let s = &end.summary;
     let mut by_sev = Vec::new();
     for sev in [
         Severity::Critical,
@@ -223,7 +301,7 @@ pub fn summary(r: &Report) -> String {
         Severity::Low,
         Severity::Info,
     ] {
-        let n = r.findings.iter().filter(|f| f.severity == sev).count();
+        let n = findings.iter().filter(|f| f.severity == sev).count();
         if n > 0 {
             by_sev.push(format!("{n} {sev}"));
         }
@@ -233,16 +311,19 @@ pub fn summary(r: &Report) -> String {
     } else {
         format!(" ({})", by_sev.join(", "))
     };
+    let n = findings.len();
     format!(
-        "rootaudit: {} packages, {} files checked, {} hashed in {:.1}s: {} finding{}{}",
+        "rootaudit: {} packages, {} files checked, {} hashed in {:.1}s: {} finding{}{}{}",
         s.packages,
         s.files_checked,
         human_bytes(s.bytes_hashed),
         s.elapsed_ms as f64 / 1000.0,
-        s.findings,
-        if s.findings == 1 { "" } else { "s" },
-        detail
+        n,
+        if n == 1 { "" } else { "s" },
+        detail,
+        if end.complete { "" } else { " (partial: the scan was stopped)" }
     )
+    .into_bytes()
 }
 
 /// `1.5 GiB`-style sizes.

@@ -23,9 +23,9 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use crate::check::bytecode::PackagedCode;
-use crate::check::files::{LARGE_FILE, Owner};
+use crate::check::files::LARGE_FILE;
 use crate::error::Error;
-use crate::model::{Finding, FindingKind, Severity};
+use crate::model::{About, Evidence, Finding, FindingKind, PackageRef, Severity};
 use crate::pkgdb::{FileRecord, MalformedRecord, OwnershipIndex, Package, Source};
 use crate::rootfs::Root;
 
@@ -43,7 +43,7 @@ pub struct Catalogue {
     /// files check runs).
     pub large: Vec<(FileRecord, u32)>,
     /// The packages of [`Catalogue::large`].
-    pub owners: Vec<Owner>,
+    pub owners: Vec<PackageRef>,
     /// Per record, the identity of the package read there (its NEVRA, file
     /// count and recorded size, hashed).
     pub identities: HashMap<u64, u64>,
@@ -96,7 +96,7 @@ impl Catalogue {
             self.bytes += f.size;
             if f.size >= LARGE_FILE {
                 let i = *owner.get_or_insert_with(|| {
-                    self.owners.push(Owner::of(p));
+                    self.owners.push(p.reference());
                     (self.owners.len() - 1) as u32
                 });
                 self.large.push((f.clone(), i));
@@ -129,17 +129,12 @@ pub fn identity(p: &Package) -> u64 {
 /// records no content digests (a dpkg package without `md5sums`, as
 /// `debsums` warns): its files are only checked for existence.
 fn no_digest_finding(p: &Package) -> Finding {
-    let mut f = Finding::new(
+    Finding::new(
         FindingKind::PackageNoDigests,
         Severity::Low,
-        format!(
-            "the package records no content digests (no md5sums): its {} file(s) are \
-             only checked for existence",
-            p.files.len()
-        ),
-    );
-    f.package = Some(p.display_nevra());
-    f.count = Some(p.files.len() as u64);
-    f.compute_id(&p.key());
-    f
+        About::package(p.reference()),
+        Evidence::NoDigests {
+            count: p.files.len() as u64,
+        },
+    )
 }

@@ -18,42 +18,53 @@
 //! `check-incomplete` finding. Memory is the catalogue plus one batch: see
 //! `docs/performance.md`.
 //!
-//! Progress is a stream of events on a channel, not a callback into the
-//! printer: the text front end draws a progress line from it today, and
-//! the TUI attaches to the same stream. Workers only send; they never wait
-//! for a reader.
+//! Results go to a [`ReportSink`] as they are made: each finding once, in
+//! final form (a file finding carries its package's header verdict, known
+//! because a batch's headers are judged before its files are verified).
+//! Progress is not pushed anywhere: workers bump [`Counters`] that a front
+//! end samples when it likes, so a slow terminal never slows the scan.
 //!
 //! ```no_run
-//! use rootaudit::scan::{CheckSet, ScanBuilder};
-//! let (tx, rx) = crossbeam_channel::unbounded();
-//! std::thread::spawn(move || for ev in rx { let _ = ev; });
-//! let report = ScanBuilder::new("/").jobs(4).progress(tx).checks(CheckSet::all()).run()?;
+//! use std::sync::Arc;
+//! use rootaudit::scan::{CheckSet, Collect, Counters, ScanBuilder};
+//! let counters = Arc::new(Counters::new());
+//! let mut sink = Collect::new();
+//! let end = ScanBuilder::new("/").jobs(4).counters(counters.clone())
+//!     .checks(CheckSet::all()).run_with(&mut sink)?;
+//! println!("{:?} {}", end.worst, counters.snapshot().files_checked);
 //! # Ok::<(), rootaudit::Error>(())
 //! ```
 
 mod catalogue;
 
+mod sink;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
-use crossbeam_channel::Sender;
-use serde::Serialize;
-
 use crate::check::CheckKind;
-use crate::check::files::{FileTotals, Job, LARGE_FILE, Owner};
+use crate::check::files::{FileTotals, Job, LARGE_FILE};
 use crate::check::{ScanContext, files};
+pub use crate::check::{Counters, Phase, Snapshot};
 use crate::error::Error;
-use crate::model::{Finding, FindingKind, Severity};
+use crate::model::evidence::HeaderEvidence;
+use crate::model::{
+    About, Bytes, Evidence, Finding, FindingKind, HeaderVerdict, Incomplete,
+    OsError, PackageRef, Problem, Severity, Stage, Unread,
+};
 use crate::pkgdb::{self, DbFormat};
-pub use crate::progress::Progress;
-use crate::progress::ProgressSink;
 use crate::rootfs::Root;
 use crate::rootfs::accounts::Accounts;
 use crate::trust::TrustStore;
-use crate::trust::headers::{HeadersOptions, Judge, PackageTrust};
+use crate::trust::headers::{HeadersOptions, Judge};
 pub use catalogue::Catalogue;
 use catalogue::identity;
+pub use sink::{
+    AlsoFound, Collect, DatabaseInfo, Report, ReportSink, ScanEnd, ScanInfo, Summary, Tee,
+    TrustInfo, TrustProblem,
+};
 
 /// Largest account file read from the target (a hostile one could be huge).
 const ACCOUNTS_LIMIT: u64 = 64 << 20;
@@ -96,89 +107,14 @@ pub struct ScanBuilder {
     root: PathBuf,
     dbpath: Option<PathBuf>,
     db_format: Option<DbFormat>,
+    formats: Vec<pkgdb::FormatSpec>,
     jobs: Option<usize>,
     checks: CheckSet,
-    progress: Option<Sender<Progress>>,
+    counters: Arc<Counters>,
     trust: TrustStore,
     require_signatures: bool,
     verbose: bool,
     unowned_trees: crate::check::unowned::UnownedTrees,
-}
-
-/// What the database was.
-#[derive(Clone, Debug, Serialize)]
-pub struct DatabaseInfo {
-    /// Format.
-    pub format: DbFormat,
-    /// Path inside the target.
-    pub path: String,
-    /// Packages read (without `gpg-pubkey` entries).
-    pub packages: u64,
-    /// True when a WAL was read through a private copy.
-    pub wal: bool,
-    /// The verify attributes this format records (others cannot be
-    /// checked), by rpm column name.
-    pub checks: Vec<&'static str>,
-    /// Other package databases present in the target but not used.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub also_found: Vec<String>,
-}
-
-/// Totals of a scan.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Summary {
-    /// Packages read.
-    pub packages: u64,
-    /// Files verified.
-    pub files_checked: u64,
-    /// Bytes read to compute digests.
-    pub bytes_hashed: u64,
-    /// Number of findings.
-    pub findings: u64,
-    /// Wall time.
-    pub elapsed_ms: u64,
-}
-
-/// The result of a scan: what every output renders.
-#[derive(Debug)]
-pub struct Report {
-    /// ROOT as given.
-    pub root: PathBuf,
-    /// The database used.
-    pub database: DatabaseInfo,
-    /// The checks that ran.
-    pub checks: CheckSet,
-    /// Totals.
-    pub summary: Summary,
-    /// Findings, ordered by path, then kind.
-    pub findings: Vec<Finding>,
-    /// Header trust verdict of every package record (check `headers`;
-    /// empty when it did not run).
-    pub packages: Vec<PackageTrust>,
-    /// What the trust store held.
-    pub trust: TrustInfo,
-}
-
-/// What the trust store held, for the report.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct TrustInfo {
-    /// Certificates in the trust store.
-    pub keys: u64,
-    /// Folders they were loaded from.
-    pub dirs: Vec<String>,
-    /// Key files that gave no usable key, and certificates whose algorithm
-    /// cannot be verified (`path: reason`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub problems: Vec<String>,
-    /// `gpg-pubkey` keys in the target's own rpm database.
-    pub target_keys: u64,
-}
-
-impl Report {
-    /// The most severe finding, if any.
-    pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
-    }
 }
 
 impl ScanBuilder {
@@ -188,9 +124,10 @@ impl ScanBuilder {
             root: root.into(),
             dbpath: None,
             db_format: None,
+            formats: pkgdb::FORMATS.to_vec(),
             jobs: None,
             checks: CheckSet::all(),
-            progress: None,
+            counters: Arc::new(Counters::new()),
             trust: TrustStore::empty(),
             require_signatures: false,
             verbose: false,
@@ -207,6 +144,14 @@ impl ScanBuilder {
     /// Read this database format (default: auto-detect).
     pub fn db_format(mut self, f: DbFormat) -> ScanBuilder {
         self.db_format = Some(f);
+        self
+    }
+
+    /// Detect and read the database with this table instead of
+    /// [`pkgdb::FORMATS`] (e.g. the built-in rows plus a format of one's
+    /// own, a [`pkgdb::Backend`] outside this crate).
+    pub fn formats(mut self, formats: impl IntoIterator<Item = pkgdb::FormatSpec>) -> ScanBuilder {
+        self.formats = formats.into_iter().collect();
         self
     }
 
@@ -250,19 +195,32 @@ impl ScanBuilder {
         self
     }
 
-    /// Publish progress events here.
-    pub fn progress(mut self, tx: Sender<Progress>) -> ScanBuilder {
-        self.progress = Some(tx);
+    /// Count progress here (a front end samples them; default: private
+    /// counters nobody reads).
+    pub fn counters(mut self, counters: Arc<Counters>) -> ScanBuilder {
+        self.counters = counters;
         self
     }
 
-    /// Run the scan.
+    /// Run the scan and collect everything into a [`Report`].
     pub fn run(self) -> Result<Report, Error> {
+        let root = self.root.clone();
+        let mut sink = Collect::new();
+        self.run_with(&mut sink)?;
+        sink.into_report(root).ok_or(Error::Io {
+            what: "collecting the report".into(),
+            source: std::io::Error::other("the scan never began"),
+        })
+    }
+
+    /// Run the scan, handing results to `sink` as they are made.
+    pub fn run_with(self, sink: &mut (dyn ReportSink + Send)) -> Result<ScanEnd, Error> {
         let started = Instant::now();
         let (root, pool) = self.start()?;
         let (dbpath, format) = (self.dbpath.clone(), self.db_format);
-        self.run_on(started, root, pool, move |root| {
-            pkgdb::open(root, dbpath.as_deref(), format)
+        let formats = self.formats.clone();
+        self.run_on(started, root, pool, sink, move |root| {
+            pkgdb::open_with(root, dbpath.as_deref(), format, &formats)
         })
     }
 
@@ -277,18 +235,19 @@ impl ScanBuilder {
         started: Instant,
         root: Root,
         pool: rayon::ThreadPool,
+        sink: &mut (dyn ReportSink + Send),
         open: impl FnOnce(&Root) -> Result<pkgdb::Source, Error> + Send,
-    ) -> Result<Report, Error> {
-        let (report, db, cat) = pool.install(|| {
+    ) -> Result<ScanEnd, Error> {
+        let (end, db, cat) = pool.install(|| {
             let db = open(&root)?;
-            self.scan(started, &root, db)
+            self.scan(started, &root, db, sink)
         })?;
         // Freeing a 150,000-file database takes tens of milliseconds that
         // nobody waits for: do it off the caller's path.
         let _ = std::thread::Builder::new()
             .name("rootaudit-free".into())
             .spawn(move || drop((db, cat, pool)));
-        Ok(report)
+        Ok(end)
     }
 
     /// Open ROOT and start the worker pool. The pool exists before the
@@ -312,23 +271,21 @@ impl ScanBuilder {
 
     /// The trust store, as the report describes it.
     fn trust_info(&self) -> TrustInfo {
-        let problems = self
-            .trust
-            .problems()
-            .iter()
-            .map(|p| format!("{}: {}", crate::output::escape_path(&p.source), p.reason));
+        let problems = self.trust.problems().iter().map(|p| TrustProblem {
+            path: Bytes::from(p.source.as_path()),
+            reason: p.reason.to_string(),
+        });
         let unsupported = self
             .trust
             .keys()
             .iter()
             .filter(|k| k.status == crate::trust::KeyStatus::Unsupported)
-            .map(|k| {
-                format!(
-                    "{}: key {} ({}) cannot be verified by this build",
-                    crate::output::escape_path(&k.source),
-                    k.fingerprint,
-                    k.algorithm
-                )
+            .map(|k| TrustProblem {
+                path: Bytes::from(k.source.as_path()),
+                reason: format!(
+                    "key {} ({}) cannot be verified by this build",
+                    k.fingerprint, k.algorithm
+                ),
             });
         TrustInfo {
             keys: self.trust.keys().len() as u64,
@@ -336,34 +293,34 @@ impl ScanBuilder {
                 .trust
                 .dirs()
                 .iter()
-                .map(|d| crate::output::escape_path(d))
+                .map(|d| Bytes::from(d.as_path()))
                 .collect(),
             problems: problems.chain(unsupported).collect(),
-            target_keys: 0,
         }
     }
 
     /// Steps 2 and 3 (see the module doc): the second read of the
     /// database, judging each batch's headers and verifying all but its
-    /// large files, then the large files.
-    fn second_pass(
-        &self,
+    /// large files, then the large files. Returns the judge (to finish)
+    /// and the file totals.
+    fn second_pass<'t>(
+        &'t self,
         ctx: &ScanContext<'_>,
         cat: &Catalogue,
         pubkeys: Vec<pkgdb::Package>,
-    ) -> Result<SecondPass, Error> {
+        emit: &mut Emit<'_>,
+    ) -> Result<(Option<Judge<'t>>, FileTotals), Error> {
         let want_files = self.checks.contains(CheckKind::Files);
         let mut judge = self.checks.contains(CheckKind::Headers).then(|| {
-            ctx.progress
-                .send(Progress::CheckStarted(CheckKind::Headers));
+            ctx.progress.set_phase(Phase::Check(CheckKind::Headers));
             let opts = HeadersOptions {
                 require_signatures: self.require_signatures,
             };
             Judge::new(&self.trust, pubkeys, opts)
         });
-        let mut out = SecondPass::default();
+        let mut totals = FileTotals::default();
         if want_files {
-            ctx.progress.send(Progress::CheckStarted(CheckKind::Files));
+            ctx.progress.set_phase(Phase::Check(CheckKind::Files));
         }
         let mut seen: HashSet<u64> = HashSet::with_capacity(cat.identities.len());
         let mut changed: Vec<u64> = Vec::new();
@@ -383,9 +340,10 @@ impl ScanBuilder {
                 .collect();
             if let Some(j) = judge.as_mut() {
                 j.packages(batch);
+                emit.all(j.take_findings());
             }
             if want_files {
-                let owners: Vec<Owner> = batch.iter().map(Owner::of).collect();
+                let owners: Vec<PackageRef> = batch.iter().map(pkgdb::Package::reference).collect();
                 let mut jobs = Vec::new();
                 for ((p, owner), known) in batch.iter().zip(&owners).zip(&known) {
                     jobs.extend(
@@ -395,9 +353,9 @@ impl ScanBuilder {
                             .map(|record| Job { record, owner }),
                     );
                 }
-                let (f, t) = files::verify_all(ctx, &jobs);
-                out.findings.extend(f);
-                out.totals.add(t);
+                let (found, t) = files::verify_all(ctx, &jobs);
+                totals.add(t);
+                emit.all(with_verdicts(found, judge.as_ref()));
             }
         })?;
         changed.extend(cat.identities.keys().filter(|r| !seen.contains(r)));
@@ -416,68 +374,90 @@ impl ScanBuilder {
                 })
                 .filter(|j| unchanged(j.owner.record))
                 .collect();
-            let (f, t) = files::verify_all(ctx, &jobs);
-            out.findings.extend(f);
-            out.totals.add(t);
+            let (found, t) = files::verify_all(ctx, &jobs);
+            totals.add(t);
+            emit.all(with_verdicts(found, judge.as_ref()));
         }
         if !changed.is_empty() {
-            out.findings
-                .push(changed_between_reads(ctx.db, &mut changed));
+            emit.one(changed_between_reads(ctx.db, changed));
         }
-        out.headers = judge.map(|mut j| {
+        if let Some(j) = judge.as_mut() {
             j.malformed(&cat.malformed);
-            j.finish(ctx.db.format)
-        });
-        Ok(out)
+            emit.all(j.take_findings());
+        }
+        Ok((judge, totals))
     }
 
     /// The scan proper, over an opened database, on a worker of the scan's
-    /// pool (its parallel steps run on that pool). Returns the
-    /// report, and the database and catalogue for the caller to free.
+    /// pool (its parallel steps run on that pool). Returns the end of the
+    /// scan, and the database and catalogue for the caller to free.
     fn scan(
         self,
         started: Instant,
         root: &Root,
         db: pkgdb::Source,
-    ) -> Result<(Report, pkgdb::Source, Catalogue), Error> {
+        sink: &mut (dyn ReportSink + Send),
+    ) -> Result<(ScanEnd, pkgdb::Source, Catalogue), Error> {
+        let counters = self.counters.clone();
+        counters.set_phase(Phase::ReadingDatabase);
         let (accounts, account_notes) = load_accounts(root);
-        let sink = self
-            .progress
-            .clone()
-            .map(ProgressSink::new)
-            .unwrap_or_default();
         let want_files = self.checks.contains(CheckKind::Files);
         let want_headers = self.checks.contains(CheckKind::Headers);
 
         // First pass: what the checks need to know about all packages.
         let mut cat = Catalogue::read(&db, root, want_files)?;
+        let real_packages = cat.packages;
+        counters.database_read(real_packages, cat.files, cat.bytes);
 
-        let mut findings: Vec<Finding> = Vec::new();
+        let info = ScanInfo {
+            root: Bytes::from(self.root.as_path()),
+            checks: self.checks.clone(),
+            database: DatabaseInfo {
+                format: db.format,
+                path: Bytes::from(db.path.as_path()),
+                packages: real_packages,
+                wal: db.read_wal,
+                checks: crate::model::attr_names(db.attributes),
+                also_found: db
+                    .also_found
+                    .iter()
+                    .map(|(f, p)| AlsoFound {
+                        format: *f,
+                        path: Bytes::from(p.as_path()),
+                    })
+                    .collect(),
+            },
+            trust: self.trust_info(),
+        };
+        sink.begin(&info).map_err(sink_error)?;
+        let mut emit = Emit {
+            sink,
+            counters: &counters,
+            count: 0,
+            worst: None,
+            error: None,
+        };
+
         // Only a database that records owners needs the target's accounts.
         let records_owners = db
             .attributes
             .intersects(crate::model::VerifyAttrs::USER | crate::model::VerifyAttrs::GROUP);
         if want_files && records_owners {
-            findings.extend(account_notes);
+            emit.all(account_notes);
         }
-        for m in &cat.malformed {
-            let mut f = Finding::new(
+        emit.all(cat.malformed.iter().map(|m| {
+            Finding::new(
                 FindingKind::HeaderMalformed,
                 Severity::High,
-                format!("database record {} cannot be parsed: {}", m.record, m.error),
-            );
-            f.compute_id(&format!("record-{}", m.record));
-            findings.push(f);
-        }
-        findings.append(&mut cat.notes);
-        findings.append(&mut cat.no_digests);
-
-        let real_packages = cat.packages;
-        sink.send(Progress::DatabaseRead {
-            packages: real_packages,
-            files: cat.files,
-            bytes: cat.bytes,
-        });
+                About::nothing().scope(format!("record-{}", m.record)),
+                Evidence::Header(HeaderEvidence::MalformedRecord {
+                    record: m.record,
+                    error: m.error.to_string(),
+                }),
+            )
+        }));
+        emit.all(std::mem::take(&mut cat.notes));
+        emit.all(std::mem::take(&mut cat.no_digests));
 
         let pubkeys = std::mem::take(&mut cat.pubkeys);
         let ctx = ScanContext {
@@ -486,132 +466,127 @@ impl ScanBuilder {
             accounts: &accounts,
             index: &cat.index,
             code: &cat.code,
-            progress: &sink,
+            progress: &counters,
         };
         let mut summary = Summary {
             packages: real_packages,
             ..Summary::default()
         };
-        let mut packages: Vec<PackageTrust> = Vec::new();
-        let mut trust = self.trust_info();
+        let mut end = ScanEnd {
+            complete: true,
+            ..ScanEnd::default()
+        };
 
         if want_headers || want_files {
-            let second = self.second_pass(&ctx, &cat, pubkeys)?;
-            findings.extend(second.findings);
-            summary.files_checked = second.totals.checked;
-            summary.bytes_hashed = second.totals.bytes_hashed;
-            if let Some(outcome) = second.headers {
-                findings.extend(outcome.findings);
-                packages = outcome.packages;
-                trust.target_keys = outcome.target_keys as u64;
+            let (judge, totals) = self.second_pass(&ctx, &cat, pubkeys, &mut emit)?;
+            summary.files_checked = totals.checked;
+            summary.bytes_hashed = totals.bytes_hashed;
+            if let Some(j) = judge {
+                let outcome = j.finish(ctx.db.format);
+                emit.all(outcome.findings);
+                end.packages = outcome.packages;
+                end.target_keys = outcome.target_keys as u64;
             }
         }
         for check in self.checks.iter() {
-            if !matches!(check, CheckKind::Headers | CheckKind::Files) {
-                sink.send(Progress::CheckStarted(check));
-            }
             match check {
                 // Run in the second pass above.
                 CheckKind::Headers | CheckKind::Files => {}
                 CheckKind::Bytecode => {
+                    counters.set_phase(Phase::Check(check));
                     let opts = crate::check::bytecode::BytecodeOptions {
                         verbose: self.verbose,
                     };
-                    findings.extend(crate::check::bytecode::run(&ctx, &opts));
+                    emit.all(crate::check::bytecode::run(&ctx, &opts));
                 }
                 CheckKind::Unowned => {
+                    counters.set_phase(Phase::Check(check));
                     let opts = crate::check::unowned::UnownedOptions {
                         trees: self.unowned_trees.clone(),
-                        verbose: self.verbose,
                     };
-                    findings.extend(crate::check::unowned::run(&ctx, &opts));
+                    emit.all(crate::check::unowned::run(&ctx, &opts));
                 }
             }
         }
-        // A file finding of a package whose own header is not trusted says
-        // so: the record it was compared with may itself be forged.
-        let verdicts: std::collections::HashMap<&str, crate::trust::HeaderVerdict> = packages
-            .iter()
-            .filter_map(|p| p.nevra.as_deref().map(|n| (n, p.verdict)))
-            .collect();
-        for f in findings.iter_mut().filter(|f| {
-            matches!(
-                f.kind,
-                FindingKind::FileChanged | FindingKind::FileMissing | FindingKind::FileUnreadable
-            )
-        }) {
-            // Both sides hold the escaped NEVRA.
-            if let Some(v) = f.package.as_deref().and_then(|p| verdicts.get(p).copied())
-                && v != crate::trust::HeaderVerdict::Trusted
-            {
-                f.header = Some(v.as_str().to_string());
-            }
-        }
-        findings.sort_by(|a, b| (&a.path, a.kind, &a.package).cmp(&(&b.path, b.kind, &b.package)));
-        summary.findings = findings.len() as u64;
+        summary.findings = emit.count;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
-        sink.send(Progress::Finished);
-
-        let report = Report {
-            root: self.root.clone(),
-            database: DatabaseInfo {
-                format: db.format,
-                path: crate::output::escape_path(&db.path),
-                packages: real_packages,
-                wal: db.read_wal,
-                checks: crate::model::attr_names(db.attributes),
-                also_found: db
-                    .also_found
-                    .iter()
-                    .map(|(f, p)| format!("{} {}", f.as_str(), crate::output::escape_path(p)))
-                    .collect(),
-            },
-            checks: self.checks.clone(),
-            summary,
-            findings,
-            packages,
-            trust,
-        };
-        Ok((report, db, cat))
+        end.summary = summary;
+        end.worst = emit.worst;
+        counters.set_phase(Phase::Finished);
+        if let Some(e) = emit.error.take() {
+            return Err(sink_error(e));
+        }
+        emit.sink.finish(&end).map_err(sink_error)?;
+        Ok((end, db, cat))
     }
 }
 
-/// What the second pass found.
-#[derive(Default)]
-struct SecondPass {
-    findings: Vec<Finding>,
-    totals: FileTotals,
-    /// The `headers` check's outcome, when it ran.
-    headers: Option<crate::trust::headers::HeadersOutcome>,
+fn sink_error(source: std::io::Error) -> Error {
+    Error::Io {
+        what: "writing the report".into(),
+        source,
+    }
+}
+
+/// Hands findings to the sink, counting them. A sink that fails (a closed
+/// pipe) is not called again; the scan reports its error at the end.
+struct Emit<'s> {
+    sink: &'s mut (dyn ReportSink + Send),
+    counters: &'s Counters,
+    count: u64,
+    worst: Option<Severity>,
+    error: Option<std::io::Error>,
+}
+
+impl Emit<'_> {
+    fn one(&mut self, f: Finding) {
+        self.counters.finding(f.severity);
+        self.count += 1;
+        self.worst = self.worst.max(Some(f.severity));
+        if self.error.is_none()
+            && let Err(e) = self.sink.finding(&f)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn all(&mut self, fs: impl IntoIterator<Item = Finding>) {
+        for f in fs {
+            self.one(f);
+        }
+    }
+}
+
+/// A file finding of a package whose own header is not trusted says so:
+/// the record it was compared with may itself be forged. Joined by the
+/// package's database record, not by any name.
+fn with_verdicts(mut found: Vec<Finding>, judge: Option<&Judge<'_>>) -> Vec<Finding> {
+    if let Some(j) = judge {
+        for f in &mut found {
+            if let Some(v) = f.package.as_ref().and_then(|p| j.verdict(p.record))
+                && v != HeaderVerdict::Trusted
+            {
+                f.header = Some(v);
+            }
+        }
+    }
+    found
 }
 
 /// The `check-incomplete` finding for records that differ between the two
 /// reads of the database (a package manager ran during the scan).
-fn changed_between_reads(db: &pkgdb::Source, changed: &mut Vec<u64>) -> Finding {
+fn changed_between_reads(db: &pkgdb::Source, mut changed: Vec<u64>) -> Finding {
     changed.sort_unstable();
     changed.dedup();
-    let shown: Vec<String> = changed.iter().take(10).map(u64::to_string).collect();
-    let mut f = Finding::new(
+    Finding::new(
         FindingKind::CheckIncomplete,
         Severity::Medium,
-        format!(
-            "the package database changed while it was read (a package manager ran during \
-             the scan): {} record(s) differ between its two reads ({}{}); their files were \
-             verified as the second read recorded them, but which paths are shared or owned \
-             comes from the first; scan again when no package manager runs",
-            changed.len(),
-            shown.join(", "),
-            if changed.len() > shown.len() {
-                ", …"
-            } else {
-                ""
-            }
-        ),
+        About::path(db.path.as_path()).scope("database-changed"),
+        Evidence::Incomplete(Incomplete {
+            check: Stage::Database,
+            problem: Problem::DatabaseChanged { records: changed },
+        }),
     )
-    .for_path(&db.path);
-    f.count = Some(changed.len() as u64);
-    f.compute_id("database-changed");
-    f
 }
 
 /// The target's own users and groups. A file that cannot be read leaves
@@ -622,17 +597,18 @@ fn load_accounts(root: &Root) -> (Accounts, Vec<Finding>) {
     let mut read = |p: &str| match root.read_small(Path::new(p), ACCOUNTS_LIMIT) {
         Ok(data) => data,
         Err(e) => {
-            let mut f = Finding::new(
+            notes.push(Finding::new(
                 FindingKind::CheckIncomplete,
                 Severity::Info,
-                format!(
-                    "cannot read the target's {p} ({e}): owner and group names other than root \
-                     cannot be resolved, so U/G flags for other accounts may be spurious"
-                ),
-            )
-            .for_path(Path::new(p));
-            f.compute_id("accounts");
-            notes.push(f);
+                About::path(p).scope("accounts"),
+                Evidence::Incomplete(Incomplete {
+                    check: Stage::Accounts,
+                    problem: Problem::Unreadable {
+                        what: Unread::Accounts,
+                        error: OsError::from(&e),
+                    },
+                }),
+            ));
             Vec::new()
         }
     };
@@ -684,38 +660,46 @@ mod tests {
             .jobs(2)
             .checks(CheckSet::only([CheckKind::Files]));
         let (root, pool) = builder.start().unwrap();
-        let report = builder
-            .run_on(Instant::now(), root, pool, |_| Ok(source))
+        let mut sink = Collect::new();
+        builder
+            .run_on(Instant::now(), root, pool, &mut sink, |_| Ok(source))
             .unwrap();
+        let report = sink.into_report(PathBuf::from("/")).unwrap();
 
         let missing: Vec<&str> = report
             .findings
             .iter()
             .filter(|f| f.kind == FindingKind::FileMissing)
-            .filter_map(|f| f.path.as_deref())
+            .filter_map(|f| std::str::from_utf8(f.path_bytes()).ok())
             .collect();
         // d vanished before the second read: its file was never verified.
         assert_eq!(missing, ["/opt/big-a", "/opt/big-b", "/usr/bin/c"]);
         let big_b = report
             .findings
             .iter()
-            .find(|f| f.path.as_deref() == Some("/opt/big-b"))
+            .find(|f| f.path_bytes() == b"/opt/big-b")
             .unwrap();
-        assert_eq!(big_b.package.as_deref(), Some("b-2-1.x86_64"));
+        assert_eq!(big_b.nevra().as_deref(), Some("b-2-1.x86_64"));
         let changed: Vec<&Finding> = report
             .findings
             .iter()
             .filter(|f| f.kind == FindingKind::CheckIncomplete)
             .collect();
         assert_eq!(changed.len(), 1, "{changed:?}");
-        assert_eq!(changed[0].count, Some(4), "records 1 to 4");
-        assert!(
-            changed[0].message.contains("(1, 2, 3, 4)"),
-            "{}",
-            changed[0].message
+        assert_eq!(
+            changed[0].evidence,
+            Evidence::Incomplete(Incomplete {
+                check: Stage::Database,
+                problem: Problem::DatabaseChanged {
+                    records: vec![1, 2, 3, 4]
+                }
+            })
         );
+        let message = String::from_utf8(changed[0].message()).unwrap();
+        assert!(message.contains("4 record(s) differ"), "{message}");
+        assert!(message.contains("(1, 2, 3, 4)"), "{message}");
         assert_eq!(changed[0].severity, Severity::Medium);
-        assert_eq!(report.summary.files_checked, 4);
+        assert_eq!(report.end.summary.files_checked, 4);
     }
 
     /// An unchanged database gives no such finding, and each file is
@@ -735,27 +719,33 @@ mod tests {
         let source = pkgdb::Source::scripted(vec![pkgs.clone(), pkgs]);
         let builder = ScanBuilder::new(t.path()).checks(CheckSet::only([CheckKind::Files]));
         let (root, pool) = builder.start().unwrap();
-        let report = builder
-            .run_on(Instant::now(), root, pool, |_| Ok(source))
+        let mut sink = Collect::new();
+        builder
+            .run_on(Instant::now(), root, pool, &mut sink, |_| Ok(source))
             .unwrap();
-        let mut missing: Vec<(&str, &str)> = report
+        let report = sink.into_report(PathBuf::from("/")).unwrap();
+        let mut missing: Vec<(String, String)> = report
             .findings
             .iter()
             .map(|f| {
                 assert_eq!(f.kind, FindingKind::FileMissing, "{f:?}");
-                (f.path.as_deref().unwrap(), f.package.as_deref().unwrap())
+                (
+                    String::from_utf8(f.path_bytes().to_vec()).unwrap(),
+                    f.nevra().unwrap(),
+                )
             })
             .collect();
         missing.sort();
-        assert_eq!(
-            missing,
-            [
-                ("/a/large", "a-1-1.x86_64"),
-                ("/a/small", "a-1-1.x86_64"),
-                ("/b/large", "b-1-1.x86_64"),
-                ("/b/small", "b-1-1.x86_64")
-            ]
-        );
-        assert_eq!(report.summary.files_checked, 4);
+        let want: Vec<(String, String)> = [
+            ("/a/large", "a-1-1.x86_64"),
+            ("/a/small", "a-1-1.x86_64"),
+            ("/b/large", "b-1-1.x86_64"),
+            ("/b/small", "b-1-1.x86_64"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        assert_eq!(missing, want);
+        assert_eq!(report.end.summary.files_checked, 4);
     }
 }

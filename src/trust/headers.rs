@@ -22,7 +22,12 @@ use super::keyring::TrustStore;
 use super::verify::{
     self, DigestStatus, HeaderCheck, HeaderVerdict, SignatureCheck, SignatureStatus,
 };
-use crate::model::{Finding, FindingKind, Severity};
+pub use crate::model::evidence::header::{date, tag_name};
+use crate::model::evidence::header::{BadSignature, DigestFault, UntrustedSigner};
+use crate::model::evidence::{HeaderEvidence, TargetKeyEvidence};
+use crate::model::{
+    About, Bytes, Evidence, Finding, FindingKind, Incomplete, PackageRef, Problem, Severity, Stage,
+};
 use crate::pkgdb::rpm::header::Header;
 use crate::pkgdb::rpm::tags;
 use crate::pkgdb::{Database, MalformedRecord, Package};
@@ -38,12 +43,18 @@ pub struct HeadersOptions {
 }
 
 /// One installed package's header verdict, as the JSON `packages` section
-/// lists it.
+/// lists it: `nevra` (the raw NEVRA, when the record parsed as a package),
+/// `record`, `signer` and `verdict`.
 #[derive(Clone, Debug, Serialize)]
 pub struct PackageTrust {
-    /// NEVRA (escaped), when the record parsed as a package.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nevra: Option<String>,
+    /// The package, when the record parsed as one (serialised as its raw
+    /// `nevra`).
+    #[serde(
+        rename = "nevra",
+        serialize_with = "nevra_of",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub package: Option<PackageRef>,
     /// Record key in the database (rpm: header instance).
     pub record: u64,
     /// Key id (16 hex digits) of the signer the verdict is about.
@@ -52,25 +63,30 @@ pub struct PackageTrust {
     pub verdict: HeaderVerdict,
 }
 
+impl PackageTrust {
+    /// The package's NEVRA (raw), when the record parsed as a package.
+    pub fn nevra(&self) -> Option<String> {
+        self.package.as_ref().map(PackageRef::nevra)
+    }
+}
+
+fn nevra_of<S: serde::Serializer>(p: &Option<PackageRef>, s: S) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(p) => s.serialize_str(&p.nevra()),
+        None => s.serialize_none(),
+    }
+}
+
 /// What the `headers` check found.
 #[derive(Clone, Debug, Default)]
 pub struct HeadersOutcome {
-    /// Findings, one per header and kind, and one per untrusted target key.
+    /// Findings, one per header and kind, and one per untrusted target key
+    /// (those [`Judge::take_findings`] did not already hand over).
     pub findings: Vec<Finding>,
-    /// One entry per package record (not `gpg-pubkey`), in database order.
+    /// One entry per package record (not `gpg-pubkey`), in record order.
     pub packages: Vec<PackageTrust>,
     /// Keys found in the target's own rpm keyring.
     pub target_keys: usize,
-}
-
-impl HeadersOutcome {
-    /// Verdict by NEVRA, for marking file findings.
-    pub fn verdicts_by_nevra(&self) -> HashMap<&str, HeaderVerdict> {
-        self.packages
-            .iter()
-            .filter_map(|p| p.nevra.as_deref().map(|n| (n, p.verdict)))
-            .collect()
-    }
 }
 
 /// Run the `headers` check over a database held in memory.
@@ -87,16 +103,33 @@ pub fn run(db: &Database, store: &TrustStore, opts: HeadersOptions) -> HeadersOu
     judge.finish(db.format)
 }
 
+/// One header to judge: its record, the package it belongs to (none for a
+/// record whose package data did not parse), whether it is a `gpg-pubkey`
+/// entry, and the header.
+struct Work<'h> {
+    record: u64,
+    package: Option<PackageRef>,
+    pubkey: bool,
+    header: &'h Header,
+}
+
 /// The `headers` check for a database that streams past: built from the
 /// target's `gpg-pubkey` entries (which a scan collects on its first pass),
 /// fed every batch of packages and the malformed records, and finished once
 /// everything was seen. Per-header work runs on the current rayon pool.
+///
+/// The findings made so far can be taken at any time
+/// ([`Judge::take_findings`]), and the verdict of every record judged so
+/// far looked up ([`Judge::verdict`]), so a scan can attach it to the file
+/// findings of a package as the batch streams.
 pub struct Judge<'a> {
     store: &'a TrustStore,
     target: TrustStore,
     pubkeys: Vec<(Package, usize)>,
     opts: HeadersOptions,
     out: HeadersOutcome,
+    /// The verdict of every record judged (not `gpg-pubkey`).
+    verdicts: HashMap<u64, HeaderVerdict>,
     /// Which target keys signed a header (by fingerprint), and how often.
     signed_by_target: BTreeMap<String, usize>,
     /// Packages (not `gpg-pubkey`) without a header.
@@ -117,6 +150,7 @@ impl<'a> Judge<'a> {
             target,
             pubkeys,
             opts,
+            verdicts: HashMap::new(),
             signed_by_target: BTreeMap::new(),
             headerless: 0,
         }
@@ -130,11 +164,15 @@ impl<'a> Judge<'a> {
             .iter()
             .filter(|p| p.header.is_none() && !p.is_pubkey())
             .count();
-        let work: Vec<(u64, Option<String>, String, bool, &Header)> = packages
+        let work: Vec<Work> = packages
             .iter()
             .filter_map(|p| {
-                let h = p.header.as_ref()?;
-                Some((p.record, Some(p.nevra()), p.key(), p.is_pubkey(), h))
+                Some(Work {
+                    record: p.record,
+                    package: Some(p.reference()),
+                    pubkey: p.is_pubkey(),
+                    header: p.header.as_ref()?,
+                })
             })
             .collect();
         self.judge(&work);
@@ -143,17 +181,22 @@ impl<'a> Judge<'a> {
     /// Judge the headers of records whose package data did not parse (those
     /// without even a header are `malformed`).
     pub fn malformed(&mut self, records: &[MalformedRecord]) {
-        let work: Vec<(u64, Option<String>, String, bool, &Header)> = records
+        let work: Vec<Work> = records
             .iter()
             .filter_map(|m| {
-                let h = m.header.as_ref()?;
-                Some((m.record, None, format!("record-{}", m.record), false, h))
+                Some(Work {
+                    record: m.record,
+                    package: None,
+                    pubkey: false,
+                    header: m.header.as_ref()?,
+                })
             })
             .collect();
         self.judge(&work);
         for m in records.iter().filter(|m| m.header.is_none()) {
+            self.verdicts.insert(m.record, HeaderVerdict::Malformed);
             self.out.packages.push(PackageTrust {
-                nevra: None,
+                package: None,
                 record: m.record,
                 signer: None,
                 verdict: HeaderVerdict::Malformed,
@@ -161,13 +204,27 @@ impl<'a> Judge<'a> {
         }
     }
 
-    fn judge(&mut self, work: &[(u64, Option<String>, String, bool, &Header)]) {
+    /// The verdict of `record`'s header, once [`Judge::packages`] or
+    /// [`Judge::malformed`] judged it (`trusted` included); `None` for a
+    /// record not judged (yet), a package without a header, or a
+    /// `gpg-pubkey` entry.
+    pub fn verdict(&self, record: u64) -> Option<HeaderVerdict> {
+        self.verdicts.get(&record).copied()
+    }
+
+    /// The findings made so far, handed over once: later calls, and
+    /// [`Judge::finish`], give only what was found since.
+    pub fn take_findings(&mut self) -> Vec<Finding> {
+        std::mem::take(&mut self.out.findings)
+    }
+
+    fn judge(&mut self, work: &[Work]) {
         let (store, target) = (self.store, &self.target);
         let checks: Vec<HeaderCheck> = work
             .par_iter()
-            .map(|(_, _, _, _, h)| verify::verify_installed(h, store, target))
+            .map(|w| verify::verify_installed(w.header, store, target))
             .collect();
-        for ((record, nevra, pkg_key, pubkey, _), check) in work.iter().zip(&checks) {
+        for (w, check) in work.iter().zip(&checks) {
             for s in &check.signatures {
                 if let SignatureStatus::TargetKey { fingerprint, .. } = &s.status {
                     *self
@@ -178,18 +235,16 @@ impl<'a> Judge<'a> {
             }
             self.out.findings.extend(findings_for(
                 check,
-                *record,
-                nevra.as_deref(),
-                pkg_key,
-                *pubkey,
+                w.record,
+                w.package.as_ref(),
+                w.pubkey,
                 self.opts,
             ));
-            if !pubkey {
+            if !w.pubkey {
+                self.verdicts.insert(w.record, check.verdict);
                 self.out.packages.push(PackageTrust {
-                    nevra: nevra
-                        .as_deref()
-                        .map(|n| crate::output::escape_bytes(n.as_bytes())),
-                    record: *record,
+                    package: w.package.clone(),
+                    record: w.record,
                     signer: check.signer.clone(),
                     verdict: check.verdict,
                 });
@@ -199,28 +254,25 @@ impl<'a> Judge<'a> {
 
     /// Everything seen: the findings about the target's own keys, and one
     /// `check-incomplete` when packages had no header to judge (`format`
-    /// names the database in it).
+    /// names the database in it), with the findings not taken yet.
     pub fn finish(mut self, format: crate::pkgdb::DbFormat) -> HeadersOutcome {
         self.out.packages.sort_by_key(|p| p.record);
         // A database without package headers (dpkg) has nothing to verify:
         // say so once instead of passing silently.
         let headerless = self.headerless;
         if headerless > 0 {
-            let mut f = Finding::new(
+            self.out.findings.push(Finding::new(
                 FindingKind::CheckIncomplete,
                 Severity::Info,
-                format!(
-                    "{headerless} package{} in this {} database {} no signed package header: \
-                     {} records cannot be checked against a signer",
-                    if headerless == 1 { "" } else { "s" },
-                    format.as_str(),
-                    if headerless == 1 { "has" } else { "have" },
-                    if headerless == 1 { "its" } else { "their" },
-                ),
-            );
-            f.count = Some(headerless as u64);
-            f.compute_id("headers");
-            self.out.findings.push(f);
+                About::nothing().scope("headers"),
+                Evidence::Incomplete(Incomplete {
+                    check: Stage::Headers,
+                    problem: Problem::Headerless {
+                        count: headerless as u64,
+                        format: format.as_str().to_string(),
+                    },
+                }),
+            ));
         }
         for (p, n_keys) in &self.pubkeys {
             self.out.findings.extend(target_key_findings(
@@ -282,19 +334,14 @@ fn target_key_findings(
     let keys: Vec<_> = target.keys().iter().filter(|k| k.source == label).collect();
     let mut out = Vec::new();
     if n_keys == 0 || keys.is_empty() {
-        let mut f = Finding::new(
+        out.push(Finding::new(
             FindingKind::TargetKeyUntrusted,
             Severity::Info,
-            format!(
-                "the target's rpm database holds key entry {} whose key cannot be read; \
-                 it is not in the trust store",
-                crate::output::escape_bytes(p.nevra().as_bytes())
-            ),
-        );
-        f.package = Some(crate::output::escape_bytes(p.nevra().as_bytes()));
-        f.key_id = Some(p.version.to_ascii_lowercase());
-        f.compute_id(&format!("gpg-pubkey-{}", p.version));
-        out.push(f);
+            About::package(p.reference()).scope(format!("gpg-pubkey-{}", p.version)),
+            Evidence::TargetKey(TargetKeyEvidence::Unreadable {
+                key_id: p.version.to_ascii_lowercase(),
+            }),
+        ));
         return out;
     }
     for k in keys {
@@ -302,156 +349,111 @@ fn target_key_findings(
             continue;
         }
         let signed = signed_by_target.get(&k.fingerprint).copied().unwrap_or(0);
-        let uid = k
-            .user_id
-            .as_deref()
-            .map(|u| format!(" \"{}\"", crate::output::escape_bytes(u)))
-            .unwrap_or_default();
-        let (severity, tail) = if signed > 0 {
-            (
-                Severity::High,
-                format!(
-                    "; it signed {signed} installed package header{}",
-                    if signed == 1 { "" } else { "s" }
-                ),
-            )
+        let severity = if signed > 0 {
+            Severity::High
         } else {
-            (Severity::Info, String::new())
+            Severity::Info
         };
-        let mut f = Finding::new(
+        out.push(Finding::new(
             FindingKind::TargetKeyUntrusted,
             severity,
-            format!(
-                "the target's rpm database holds key {} ({} {}{uid}) that the trust store \
-                 lacks{tail}",
-                k.key_id, k.algorithm, k.fingerprint
-            ),
-        );
-        f.package = Some(crate::output::escape_bytes(p.nevra().as_bytes()));
-        f.key_id = Some(k.key_id.clone());
-        f.count = (signed > 0).then_some(signed as u64);
-        f.compute_id(&format!("gpg-pubkey-{}", k.fingerprint));
-        out.push(f);
+            About::package(p.reference()).scope(format!("gpg-pubkey-{}", k.fingerprint)),
+            Evidence::TargetKey(TargetKeyEvidence::Untrusted {
+                key_id: k.key_id.clone(),
+                fingerprint: k.fingerprint.clone(),
+                algorithm: k.algorithm.to_string(),
+                user_id: k.user_id.clone().map(Bytes::from),
+                signed: (signed > 0).then_some(signed as u64),
+            }),
+        ));
     }
     out
-}
-
-/// Names of the tags an override most often targets.
-fn tag_name(tag: u32) -> String {
-    let name = match tag {
-        tags::NAME => "NAME",
-        tags::VERSION => "VERSION",
-        tags::RELEASE => "RELEASE",
-        tags::EPOCH => "EPOCH",
-        tags::ARCH => "ARCH",
-        tags::FILESIZES => "FILESIZES",
-        tags::FILEMODES => "FILEMODES",
-        tags::FILERDEVS => "FILERDEVS",
-        tags::FILEMTIMES => "FILEMTIMES",
-        tags::FILEDIGESTS => "FILEDIGESTS",
-        tags::FILELINKTOS => "FILELINKTOS",
-        tags::FILEFLAGS => "FILEFLAGS",
-        tags::FILEUSERNAME => "FILEUSERNAME",
-        tags::FILEGROUPNAME => "FILEGROUPNAME",
-        tags::FILEVERIFYFLAGS => "FILEVERIFYFLAGS",
-        tags::DIRINDEXES => "DIRINDEXES",
-        tags::BASENAMES => "BASENAMES",
-        tags::DIRNAMES => "DIRNAMES",
-        tags::LONGFILESIZES => "LONGFILESIZES",
-        tags::FILECAPS => "FILECAPS",
-        tags::FILEDIGESTALGO => "FILEDIGESTALGO",
-        _ => return format!("tag {tag}"),
-    };
-    format!("{name} ({tag})")
 }
 
 fn findings_for(
     check: &HeaderCheck,
     record: u64,
-    nevra: Option<&str>,
-    pkg_key: &str,
+    package: Option<&PackageRef>,
     pubkey: bool,
     opts: HeadersOptions,
 ) -> Vec<Finding> {
-    let who = match nevra {
-        Some(n) => format!("{}'s header", crate::output::escape_bytes(n.as_bytes())),
-        None => format!("the header of database record {record}"),
-    };
     let mut out = Vec::new();
-    let mut push =
-        |kind: FindingKind, severity: Severity, message: String, key_id: Option<String>| {
-            let mut f = Finding::new(kind, severity, message);
-            f.package = nevra.map(|n| crate::output::escape_bytes(n.as_bytes()));
-            f.key_id = key_id;
-            if nevra.is_none() {
-                f.header = Some(check.verdict.as_str().to_string());
-            }
-            f.compute_id(pkg_key);
-            out.push(f);
+    let mut push = |kind: FindingKind, severity: Severity, evidence: HeaderEvidence| {
+        let about = match package {
+            Some(p) => About::package(p.clone()),
+            None => About::nothing().scope(format!("record-{record}")),
         };
+        let mut f = Finding::new(kind, severity, about, Evidence::Header(evidence));
+        if package.is_none() {
+            f.header = Some(check.verdict);
+        }
+        out.push(f);
+    };
 
     if !check.overrides.is_empty() {
-        let names: Vec<String> = check.overrides.iter().map(|&t| tag_name(t)).collect();
         push(
             FindingKind::HeaderRegionOverride,
             Severity::Critical,
-            format!(
-                "{who} has entries after its signed region that repeat {}: rpm would read \
-                 those unsigned values; rootaudit verifies against the signed ones",
-                names.join(", ")
-            ),
-            None,
+            HeaderEvidence::RegionOverride {
+                record,
+                tags: check.overrides.clone(),
+            },
         );
     }
-    let bad_digests: Vec<String> = check
+    let bad_digests: Vec<DigestFault> = check
         .digests
         .iter()
-        .filter_map(|d| match &d.status {
-            DigestStatus::Match => None,
-            DigestStatus::Mismatch { expected, actual } => Some(format!(
-                "{} records {expected}, the region hashes to {actual}",
-                d.kind.tag_name()
-            )),
-            DigestStatus::Unreadable(why) => Some(format!("{}: {why}", d.kind.tag_name())),
+        .filter_map(|d| {
+            let tag = d.kind.tag_name().to_string();
+            match &d.status {
+                DigestStatus::Match => None,
+                DigestStatus::Mismatch { expected, actual } => Some(DigestFault {
+                    tag,
+                    expected: Some(expected.clone()),
+                    actual: Some(actual.clone()),
+                    error: None,
+                }),
+                DigestStatus::Unreadable(why) => Some(DigestFault {
+                    tag,
+                    expected: None,
+                    actual: None,
+                    error: Some(why.clone()),
+                }),
+            }
         })
         .collect();
     if !bad_digests.is_empty() {
         push(
             FindingKind::HeaderDigestBad,
             Severity::Critical,
-            format!(
-                "{who} does not match its digest ({}): it was changed after it was built",
-                bad_digests.join("; ")
-            ),
-            None,
+            HeaderEvidence::DigestBad {
+                record,
+                digests: bad_digests,
+            },
         );
     }
     let bad: Vec<&SignatureCheck> = check.bad_signatures().collect();
     if !bad.is_empty() {
-        let key_id = bad.iter().find_map(|s| match &s.status {
-            SignatureStatus::Bad { key_id, .. } => key_id.clone(),
-            _ => None,
-        });
-        let parts: Vec<String> = bad
+        let signatures: Vec<BadSignature> = bad
             .iter()
-            .map(|s| match &s.status {
-                SignatureStatus::Bad { key_id, reason } => format!(
-                    "{}{}: {}",
-                    s.source,
-                    key_id
-                        .as_deref()
-                        .map(|k| format!(" by key {k}"))
-                        .unwrap_or_default(),
-                    crate::output::escape_bytes(reason.as_bytes())
-                ),
-                _ => String::new(),
+            .filter_map(|s| match &s.status {
+                SignatureStatus::Bad { key_id, reason } => Some(BadSignature {
+                    source: s.source.to_string(),
+                    key_id: key_id.clone(),
+                    reason: reason.clone(),
+                }),
+                _ => None,
             })
             .collect();
+        let key_id = signatures.iter().find_map(|s| s.key_id.clone());
         push(
             FindingKind::HeaderSignatureBad,
             Severity::Critical,
-            format!("{who} signature does not verify ({})", parts.join("; ")),
-            key_id,
+            HeaderEvidence::SignatureBad {
+                record,
+                key_id,
+                signatures,
+            },
         );
     }
     if pubkey {
@@ -461,10 +463,8 @@ fn findings_for(
     }
     match check.verdict {
         HeaderVerdict::RevokedSigner => {
-            let (key_id, fp, why) = check
-                .signatures
-                .iter()
-                .find_map(|s| match &s.status {
+            if let Some((key_id, fingerprint, why)) =
+                check.signatures.iter().find_map(|s| match &s.status {
                     SignatureStatus::Revoked {
                         key_id,
                         fingerprint,
@@ -472,21 +472,29 @@ fn findings_for(
                     } => Some((key_id.clone(), fingerprint.clone(), why.clone())),
                     _ => None,
                 })
-                .unwrap_or_default();
-            push(
-                FindingKind::HeaderSignerRevoked,
-                Severity::High,
-                format!("{who} is signed by key {key_id} (certificate {fp}), which was {why}"),
-                Some(key_id),
-            );
+            {
+                push(
+                    FindingKind::HeaderSignerRevoked,
+                    Severity::High,
+                    HeaderEvidence::SignerRevoked {
+                        record,
+                        key_id,
+                        fingerprint,
+                        why,
+                    },
+                );
+            }
         }
         HeaderVerdict::UntrustedSigner => {
-            let (key_id, detail) = untrusted_detail(check);
+            let (key_id, signer) = untrusted_signer(check);
             push(
                 FindingKind::HeaderSignerUntrusted,
                 Severity::High,
-                format!("{who} {detail}"),
-                key_id,
+                HeaderEvidence::SignerUntrusted {
+                    record,
+                    key_id,
+                    signer,
+                },
             );
         }
         HeaderVerdict::Unsigned => {
@@ -495,16 +503,13 @@ fn findings_for(
             } else {
                 Severity::Medium
             };
-            let why = if check.no_region {
-                "has no signed region and no signature: nothing vouches for its contents"
-            } else {
-                "carries no OpenPGP signature: nothing vouches for its contents"
-            };
             push(
                 FindingKind::HeaderUnsigned,
                 severity,
-                format!("{who} {why}"),
-                None,
+                HeaderEvidence::Unsigned {
+                    record,
+                    no_region: check.no_region,
+                },
             );
         }
         _ => {}
@@ -512,8 +517,9 @@ fn findings_for(
     out
 }
 
-/// Key id and sentence for an untrusted-signer verdict.
-fn untrusted_detail(check: &HeaderCheck) -> (Option<String>, String) {
+/// Key id and what is known of the signer, for an untrusted-signer
+/// verdict.
+fn untrusted_signer(check: &HeaderCheck) -> (Option<String>, UntrustedSigner) {
     for s in &check.signatures {
         match &s.status {
             SignatureStatus::TargetKey {
@@ -522,19 +528,15 @@ fn untrusted_detail(check: &HeaderCheck) -> (Option<String>, String) {
             } => {
                 return (
                     Some(key_id.clone()),
-                    format!(
-                        "is validly signed by key {key_id} (certificate {fingerprint}), which \
-                         only the target's own rpm keyring holds, not the trust store"
-                    ),
+                    UntrustedSigner::TargetKey {
+                        fingerprint: fingerprint.clone(),
+                    },
                 );
             }
             SignatureStatus::Unbound { key_id, why } => {
                 return (
                     Some(key_id.clone()),
-                    format!(
-                        "is signed by key {key_id}, which the trust store does not vouch for: {}",
-                        crate::output::escape_bytes(why.as_bytes())
-                    ),
+                    UntrustedSigner::Unbound { why: why.clone() },
                 );
             }
             _ => {}
@@ -543,47 +545,21 @@ fn untrusted_detail(check: &HeaderCheck) -> (Option<String>, String) {
     for s in &check.signatures {
         if let SignatureStatus::UnknownKey { key_id } = &s.status {
             let id = (!key_id.is_empty()).then(|| key_id.clone());
-            return (
-                id,
-                format!(
-                    "is signed by key {}, which is not in the trust store",
-                    if key_id.is_empty() {
-                        "(unnamed)"
-                    } else {
-                        key_id
-                    }
-                ),
-            );
+            return (id, UntrustedSigner::UnknownKey);
         }
     }
     for s in &check.signatures {
         if let SignatureStatus::Unsupported { key_id, algorithm } = &s.status {
             return (
                 key_id.clone(),
-                format!(
-                    "is signed ({}) with {algorithm}, which this build cannot verify",
-                    s.source
-                ),
+                UntrustedSigner::Unsupported {
+                    source: s.source.to_string(),
+                    algorithm: algorithm.clone(),
+                },
             );
         }
     }
-    (check.signer.clone(), "has no trusted signature".into())
-}
-
-/// `YYYY-MM-DD` (UTC) of a time in seconds since the epoch.
-pub fn date(secs: u32) -> String {
-    let days = i64::from(secs) / 86_400;
-    // Civil-from-days (proleptic Gregorian), era-based.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    (check.signer.clone(), UntrustedSigner::NoTrustedSignature)
 }
 
 #[cfg(test)]
@@ -619,6 +595,14 @@ mod tests {
         }
     }
 
+    fn key_id(f: &Finding) -> Option<&str> {
+        match &f.evidence {
+            Evidence::Header(h) => h.key_id(),
+            Evidence::TargetKey(t) => Some(t.key_id()),
+            _ => None,
+        }
+    }
+
     fn count(out: &HeadersOutcome, kind: FindingKind) -> usize {
         out.findings.iter().filter(|f| f.kind == kind).count()
     }
@@ -648,8 +632,7 @@ mod tests {
             none.findings
                 .iter()
                 .filter(|f| f.kind == FindingKind::HeaderSignerUntrusted)
-                .all(|f| f.key_id.as_deref() == Some("24c6a8a7f4a80eb5")
-                    && f.severity == Severity::High)
+                .all(|f| key_id(f) == Some("24c6a8a7f4a80eb5") && f.severity == Severity::High)
         );
         // blob.bin: its digests are bad whatever the keys.
         assert_eq!(count(&none, FindingKind::HeaderDigestBad), 1);
@@ -674,9 +657,340 @@ mod tests {
         let verdicts: Vec<HeaderVerdict> = out.packages.iter().map(|p| p.verdict).collect();
         assert!(verdicts.contains(&HeaderVerdict::BadSignature));
         assert!(verdicts.contains(&HeaderVerdict::Malformed));
-        let ids: std::collections::HashSet<&str> =
-            out.findings.iter().map(|f| f.id.as_str()).collect();
+        let ids: std::collections::HashSet<crate::model::FindingId> =
+            out.findings.iter().map(|f| f.id).collect();
         assert_eq!(ids.len(), out.findings.len(), "finding ids are distinct");
+    }
+
+    /// The names the model renders for override tags are rpm's.
+    #[test]
+    fn tag_names_agree_with_the_tag_table() {
+        for (tag, name) in [
+            (tags::NAME, "NAME"),
+            (tags::VERSION, "VERSION"),
+            (tags::RELEASE, "RELEASE"),
+            (tags::EPOCH, "EPOCH"),
+            (tags::ARCH, "ARCH"),
+            (tags::FILESIZES, "FILESIZES"),
+            (tags::FILEMODES, "FILEMODES"),
+            (tags::FILERDEVS, "FILERDEVS"),
+            (tags::FILEMTIMES, "FILEMTIMES"),
+            (tags::FILEDIGESTS, "FILEDIGESTS"),
+            (tags::FILELINKTOS, "FILELINKTOS"),
+            (tags::FILEFLAGS, "FILEFLAGS"),
+            (tags::FILEUSERNAME, "FILEUSERNAME"),
+            (tags::FILEGROUPNAME, "FILEGROUPNAME"),
+            (tags::FILEVERIFYFLAGS, "FILEVERIFYFLAGS"),
+            (tags::DIRINDEXES, "DIRINDEXES"),
+            (tags::BASENAMES, "BASENAMES"),
+            (tags::DIRNAMES, "DIRNAMES"),
+            (tags::LONGFILESIZES, "LONGFILESIZES"),
+            (tags::FILECAPS, "FILECAPS"),
+            (tags::FILEDIGESTALGO, "FILEDIGESTALGO"),
+        ] {
+            assert_eq!(tag_name(tag), format!("{name} ({tag})"));
+        }
+        assert_eq!(tag_name(99_999), "tag 99999");
+    }
+
+    fn check(verdict: HeaderVerdict) -> HeaderCheck {
+        HeaderCheck {
+            verdict,
+            signer: None,
+            digests: Vec::new(),
+            signatures: Vec::new(),
+            overrides: Vec::new(),
+            no_region: false,
+        }
+    }
+
+    fn hostile() -> PackageRef {
+        PackageRef {
+            record: 9,
+            name: "evil\x1b[2J".into(),
+            epoch: None,
+            version: "1".into(),
+            release: "1".into(),
+            arch: Some("x86_64".into()),
+        }
+    }
+
+    fn text(f: &Finding) -> String {
+        String::from_utf8_lossy(&f.message()).into_owned()
+    }
+
+    /// The sentences, rendered from raw evidence: names are not escaped
+    /// (only the terminal writer escapes), a record without a package is
+    /// named by its number and carries its verdict.
+    #[test]
+    fn sentences_and_json_of_header_findings() {
+        let mut c = check(HeaderVerdict::RegionOverride);
+        c.overrides = vec![tags::FILEDIGESTS, 4242];
+        c.digests = vec![
+            verify::DigestCheck {
+                kind: verify::DigestKind::Sha256,
+                status: DigestStatus::Mismatch {
+                    expected: "ab\x07".into(),
+                    actual: "cd".into(),
+                },
+            },
+            verify::DigestCheck {
+                kind: verify::DigestKind::Sha1,
+                status: DigestStatus::Unreadable("the header has no signed region".into()),
+            },
+        ];
+        c.signatures = vec![SignatureCheck {
+            source: verify::SigSource::Rsa,
+            status: SignatureStatus::Bad {
+                key_id: Some("0123456789abcdef".into()),
+                reason: "bad \x1b".into(),
+            },
+        }];
+        let p = hostile();
+        let fs = findings_for(&c, 9, Some(&p), false, HeadersOptions::default());
+        let kinds: Vec<FindingKind> = fs.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                FindingKind::HeaderRegionOverride,
+                FindingKind::HeaderDigestBad,
+                FindingKind::HeaderSignatureBad
+            ]
+        );
+        assert_eq!(
+            text(&fs[0]),
+            "evil\x1b[2J-1-1.x86_64's header has entries after its signed region that repeat \
+             FILEDIGESTS (1035), tag 4242: rpm would read those unsigned values; rootaudit \
+             verifies against the signed ones"
+        );
+        assert_eq!(
+            text(&fs[1]),
+            "evil\x1b[2J-1-1.x86_64's header does not match its digest (SHA256HEADER records \
+             ab\x07, the region hashes to cd; SHA1HEADER: the header has no signed region): it \
+             was changed after it was built"
+        );
+        assert_eq!(
+            text(&fs[2]),
+            "evil\x1b[2J-1-1.x86_64's header signature does not verify (RSAHEADER by key \
+             0123456789abcdef: bad \x1b)"
+        );
+        // Ids are those of the package's key.
+        assert_eq!(
+            fs[0].id,
+            crate::model::FindingId::derive(
+                FindingKind::HeaderRegionOverride,
+                p.key().as_bytes(),
+                b""
+            )
+        );
+        assert!(fs.iter().all(|f| f.header.is_none()));
+        let json = serde_json::to_value(&fs[2]).unwrap();
+        assert_eq!(json["key_id"], "0123456789abcdef");
+        assert_eq!(json["package"]["name"], p.name.as_str());
+
+        // A record whose package did not parse.
+        let mut u = check(HeaderVerdict::Unsigned);
+        u.no_region = true;
+        let fs = findings_for(
+            &u,
+            12,
+            None,
+            false,
+            HeadersOptions {
+                require_signatures: true,
+            },
+        );
+        assert_eq!(fs.len(), 1);
+        assert_eq!(fs[0].severity, Severity::High);
+        assert_eq!(fs[0].header, Some(HeaderVerdict::Unsigned));
+        assert_eq!(
+            text(&fs[0]),
+            "the header of database record 12 has no signed region and no signature: nothing \
+             vouches for its contents"
+        );
+        assert_eq!(
+            fs[0].id,
+            crate::model::FindingId::derive(FindingKind::HeaderUnsigned, b"record-12", b"")
+        );
+        // A gpg-pubkey entry's lack of signature is not news.
+        assert!(findings_for(&u, 12, Some(&p), true, HeadersOptions::default()).is_empty());
+
+        let mut r = check(HeaderVerdict::RevokedSigner);
+        r.signatures = vec![SignatureCheck {
+            source: verify::SigSource::OpenPgp(0),
+            status: SignatureStatus::Revoked {
+                key_id: "k1".into(),
+                fingerprint: "F1".into(),
+                why: verify::Unusable::Revoked {
+                    revoked: 1_700_000_000,
+                    reason: Some("key compromised".into()),
+                },
+            },
+        }];
+        let fs = findings_for(&r, 9, Some(&p), false, HeadersOptions::default());
+        assert!(
+            text(&fs[0]).ends_with(
+                "'s header is signed by key k1 (certificate F1), which was revoked 2023-11-14 \
+                 (key compromised)"
+            ),
+            "{}",
+            text(&fs[0])
+        );
+        assert_eq!(key_id(&fs[0]), Some("k1"));
+        r.signatures[0].status = SignatureStatus::Revoked {
+            key_id: "k1".into(),
+            fingerprint: "F1".into(),
+            why: verify::Unusable::Expired {
+                expired: 0,
+                signed: 1_700_000_000,
+            },
+        };
+        let fs = findings_for(&r, 9, Some(&p), false, HeadersOptions::default());
+        assert!(
+            text(&fs[0]).ends_with("which was expired 1970-01-01 before it signed on 2023-11-14"),
+            "{}",
+            text(&fs[0])
+        );
+
+        let mut t = check(HeaderVerdict::UntrustedSigner);
+        for (status, want, id) in [
+            (
+                SignatureStatus::TargetKey {
+                    key_id: "k2".into(),
+                    fingerprint: "F2".into(),
+                },
+                "is validly signed by key k2 (certificate F2), which only the target's own rpm \
+                 keyring holds, not the trust store",
+                Some("k2"),
+            ),
+            (
+                SignatureStatus::Unbound {
+                    key_id: "k3".into(),
+                    why: "no such subkey".into(),
+                },
+                "is signed by key k3, which the trust store does not vouch for: no such subkey",
+                Some("k3"),
+            ),
+            (
+                SignatureStatus::UnknownKey {
+                    key_id: String::new(),
+                },
+                "is signed by key (unnamed), which is not in the trust store",
+                None,
+            ),
+            (
+                SignatureStatus::Unsupported {
+                    key_id: Some("k4".into()),
+                    algorithm: "ElGamal".into(),
+                },
+                "is signed (DSAHEADER) with ElGamal, which this build cannot verify",
+                Some("k4"),
+            ),
+        ] {
+            t.signatures = vec![SignatureCheck {
+                source: verify::SigSource::Dsa,
+                status,
+            }];
+            let fs = findings_for(&t, 9, Some(&p), false, HeadersOptions::default());
+            assert_eq!(fs.len(), 1);
+            assert!(text(&fs[0]).ends_with(want), "{}", text(&fs[0]));
+            assert_eq!(key_id(&fs[0]), id);
+            let json = serde_json::to_value(&fs[0]).unwrap();
+            assert_eq!(json["key_id"].as_str(), id, "{json}");
+        }
+    }
+
+    /// A streaming judge: verdicts by record as they are judged, findings
+    /// handed over once, the rest at the end; the JSON entry of a package
+    /// has its raw NEVRA.
+    #[test]
+    fn judge_streams_verdicts_and_findings() {
+        let store = TrustStore::empty();
+        let mut judge = Judge::new(&store, Vec::new(), HeadersOptions::default());
+        let db = database(vec![b"garbage".to_vec()]);
+        assert_eq!(judge.verdict(1), None);
+        judge.malformed(&db.malformed);
+        assert_eq!(judge.verdict(1), Some(HeaderVerdict::Malformed));
+        assert!(judge.take_findings().is_empty());
+        let mut headerless = crate::testutil::package(5, "plain", Vec::new());
+        headerless.header = None;
+        judge.packages(std::slice::from_ref(&headerless));
+        assert_eq!(judge.verdict(5), None);
+        let out = judge.finish(DbFormat::Dpkg);
+        assert_eq!(out.findings.len(), 1);
+        assert_eq!(
+            text(&out.findings[0]),
+            "1 package in this dpkg database has no signed package header: its records cannot \
+             be checked against a signer"
+        );
+        assert_eq!(
+            out.findings[0].id,
+            crate::model::FindingId::derive(FindingKind::CheckIncomplete, b"headers", b"")
+        );
+
+        let entry = PackageTrust {
+            package: Some(hostile()),
+            record: 9,
+            signer: Some("k".into()),
+            verdict: HeaderVerdict::BadDigest,
+        };
+        let json = serde_json::to_value(&entry).unwrap();
+        assert_eq!(json["nevra"], hostile().nevra().as_str());
+        assert_eq!(json["record"], 9);
+        assert_eq!(json["signer"], "k");
+        assert_eq!(json["verdict"], "bad-digest");
+        let json = serde_json::to_value(&out.packages[0]).unwrap();
+        assert!(json.get("nevra").is_none(), "{json}");
+        assert_eq!(json["verdict"], "malformed");
+    }
+
+    /// The target's key entries: an unreadable one and its id scope.
+    #[test]
+    fn target_key_entries() {
+        let mut p = crate::testutil::package(3, "gpg-pubkey", Vec::new());
+        p.version = "F4A80EB5".into();
+        p.release = "53a7ff4b".into();
+        p.arch = None;
+        p.header = None;
+        let fs = target_key_findings(&p, 0, &TrustStore::empty(), &TrustStore::empty(), &BTreeMap::new());
+        assert_eq!(fs.len(), 1);
+        assert_eq!(
+            text(&fs[0]),
+            "the target's rpm database holds key entry gpg-pubkey-F4A80EB5-53a7ff4b whose key \
+             cannot be read; it is not in the trust store"
+        );
+        assert_eq!(key_id(&fs[0]), Some("f4a80eb5"));
+        assert_eq!(
+            fs[0].id,
+            crate::model::FindingId::derive(
+                FindingKind::TargetKeyUntrusted,
+                b"gpg-pubkey-F4A80EB5",
+                b""
+            )
+        );
+        let json = serde_json::to_value(&fs[0]).unwrap();
+        assert_eq!(json["key_id"], "f4a80eb5");
+
+        let f = Finding::new(
+            FindingKind::TargetKeyUntrusted,
+            Severity::High,
+            About::package(p.reference()).scope("gpg-pubkey-FP"),
+            Evidence::TargetKey(TargetKeyEvidence::Untrusted {
+                key_id: "k".into(),
+                fingerprint: "FP".into(),
+                algorithm: "RSA".into(),
+                user_id: Some(Bytes(b"A \x1b<a@b>".to_vec())),
+                signed: Some(2),
+            }),
+        );
+        assert_eq!(
+            f.message(),
+            b"the target's rpm database holds key k (RSA FP \"A \x1b<a@b>\") that the trust \
+              store lacks; it signed 2 installed package headers"
+        );
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["key_id"], "k");
+        assert_eq!(json["count"], 2);
     }
 
     #[test]

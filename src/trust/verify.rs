@@ -36,7 +36,7 @@ use crate::pkgdb::rpm::header::Header;
 use crate::pkgdb::rpm::tags;
 
 pub use crate::model::HeaderVerdict;
-
+pub use crate::model::evidence::header::Unusable;
 
 /// A header digest algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -65,7 +65,7 @@ pub enum DigestStatus {
     Match,
     /// It does not.
     Mismatch {
-        /// Recorded (hex, as stored, escaped).
+        /// Recorded (hex, as stored: raw, from the target).
         expected: String,
         /// Computed (hex).
         actual: String,
@@ -123,7 +123,7 @@ pub enum SignatureStatus {
         /// The certificate's primary fingerprint.
         fingerprint: String,
         /// Why the key was not usable.
-        why: String,
+        why: Unusable,
     },
     /// Verifies with a store key the store does not vouch for (a subkey
     /// whose binding does not verify, a key not marked for signing).
@@ -241,7 +241,7 @@ pub fn verify_header(
                     DigestStatus::Match
                 } else {
                     DigestStatus::Mismatch {
-                        expected: crate::output::escape_bytes(want.as_bytes()),
+                        expected: want.to_string(),
                         actual,
                     }
                 }
@@ -449,25 +449,17 @@ fn check_signature(
                     Usability::Revoked(r) => SignatureStatus::Revoked {
                         key_id,
                         fingerprint,
-                        why: format!(
-                            "revoked {}{}",
-                            crate::trust::headers::date(r.time),
-                            r.reason.map(|x| format!(" ({x})")).unwrap_or_default()
-                        ),
+                        why: Unusable::Revoked {
+                            revoked: r.time,
+                            reason: r.reason.map(str::to_owned),
+                        },
                     },
                     Usability::NotValidAt { signed, expired } => SignatureStatus::Revoked {
                         key_id,
                         fingerprint,
                         why: match expired {
-                            Some(e) if signed >= e => format!(
-                                "expired {} before it signed on {}",
-                                crate::trust::headers::date(e),
-                                crate::trust::headers::date(signed)
-                            ),
-                            _ => format!(
-                                "the signature ({}) predates the key",
-                                crate::trust::headers::date(signed)
-                            ),
+                            Some(e) if signed >= e => Unusable::Expired { expired: e, signed },
+                            _ => Unusable::Predates { signed },
                         },
                     },
                     Usability::Unbound(why) => SignatureStatus::Unbound { key_id, why },

@@ -11,20 +11,23 @@
 //!
 //! Each is a `startup-hook` finding (high) when no package owns the file;
 //! a package-owned one is verified by the `files` check. The finding's
-//! `line` is the offending line, escaped.
+//! evidence ([`HookEvidence`]) holds the offending line, raw.
 
 use std::io::{self, Read};
 use std::path::Path;
 
 use crate::check::walk::{Ownership, is_absent};
-use crate::model::{Finding, FindingKind, Severity};
+use crate::model::evidence::bytecode::{Hook, HookEvidence};
+use crate::model::{
+    About, Bytes, Evidence, Finding, FindingKind, Incomplete, OsError, Problem, Severity, Stage,
+    Unread,
+};
 use crate::rootfs::Root;
 
 /// Largest hook file read (a `.pth` or preload file is a few lines).
 pub const MAX_HOOK_BYTES: u64 = 1 << 20;
 
-/// Longest offending line shown (bytes before escaping; longer ones are
-/// cut, with `…`).
+/// Longest offending line kept (bytes; longer ones are cut, with `…`).
 pub const MAX_LINE_BYTES: usize = 1000;
 
 /// The dynamic loader's preload list.
@@ -45,29 +48,40 @@ fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     data.split(|&b| b == b'\n' || b == b'\r')
 }
 
-fn unreadable(path: &Path, what: &str, e: &io::Error) -> Finding {
-    let mut f = Finding::new(
+fn unreadable(path: &Path, what: Unread, e: &io::Error) -> Finding {
+    Finding::new(
         FindingKind::CheckIncomplete,
         Severity::Low,
-        format!(
-            "bytecode: cannot read {what} {} ({e})",
-            crate::output::escape_path(path)
-        ),
+        About::path(path).scope(Stage::Bytecode.as_str()),
+        Evidence::Incomplete(Incomplete {
+            check: Stage::Bytecode,
+            problem: Problem::Unreadable {
+                what,
+                error: OsError::from(e),
+            },
+        }),
     )
-    .for_path(path);
-    f.compute_id("bytecode");
-    f
 }
 
-fn hook(path: &Path, line: &[u8], message: String) -> Finding {
-    let mut f = Finding::new(FindingKind::StartupHook, Severity::High, message).for_path(path);
-    let mut shown = crate::output::escape_bytes(&line[..line.len().min(MAX_LINE_BYTES)]);
+/// `line` as kept: raw, cut at [`MAX_LINE_BYTES`] with `…`.
+fn kept_line(line: &[u8]) -> Bytes {
+    let mut kept = line[..line.len().min(MAX_LINE_BYTES)].to_vec();
     if line.len() > MAX_LINE_BYTES {
-        shown.push('…');
+        kept.extend_from_slice("…".as_bytes());
     }
-    f.line = Some(shown);
-    f.compute_id("");
-    f
+    Bytes(kept)
+}
+
+fn hook(path: &Path, severity: Severity, hook: Hook, line: &[u8]) -> Finding {
+    Finding::new(
+        FindingKind::StartupHook,
+        severity,
+        About::path(path),
+        Evidence::Hook(HookEvidence {
+            hook,
+            line: kept_line(line),
+        }),
+    )
 }
 
 /// A `.pth` file in a site directory: a finding when no package owns it and
@@ -79,26 +93,20 @@ pub fn check_pth(root: &Root, own: &Ownership<'_>, path: &Path) -> Option<Findin
     let (data, longer) = match read_hook(root, path) {
         Ok(d) => d,
         Err(e) if is_absent(&e) => return None,
-        Err(e) => return Some(unreadable(path, ".pth file", &e)),
+        Err(e) => return Some(unreadable(path, Unread::PthFile, &e)),
     };
     let exec: Vec<&[u8]> = lines(&data)
         .filter(|l| l.starts_with(b"import ") || l.starts_with(b"import\t"))
         .collect();
     let first = exec.first()?;
-    let more = if longer {
-        format!(" (only the first {MAX_HOOK_BYTES} bytes were read)")
-    } else {
-        String::new()
-    };
     Some(hook(
         path,
+        Severity::High,
+        Hook::Pth {
+            lines: exec.len() as u64,
+            read_limit: longer.then_some(MAX_HOOK_BYTES),
+        },
         first,
-        format!(
-            "Python executes {} line{} of this .pth file at every interpreter start \
-             (site.py runs lines beginning with `import`); no package owns it{more}",
-            exec.len(),
-            if exec.len() == 1 { "" } else { "s" }
-        ),
     ))
 }
 
@@ -110,7 +118,7 @@ pub fn check_customize(root: &Root, own: &Ownership<'_>, path: &Path) -> Option<
     let (data, _) = match read_hook(root, path) {
         Ok(d) => d,
         Err(e) if is_absent(&e) => return None,
-        Err(e) => return Some(unreadable(path, "startup module", &e)),
+        Err(e) => return Some(unreadable(path, Unread::StartupModule, &e)),
     };
     // Show the first line that imports something, else the first code line.
     let code = |l: &&[u8]| {
@@ -125,18 +133,12 @@ pub fn check_customize(root: &Root, own: &Ownership<'_>, path: &Path) -> Option<
         })
         .or_else(|| lines(&data).find(code))
         .unwrap_or(b"");
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Some(hook(
-        path,
-        line,
-        format!(
-            "site.py imports {name} at every interpreter start whose path includes this \
-             directory; no package owns it"
-        ),
-    ))
+    let which = if path.file_name().is_some_and(|n| n == "usercustomize.py") {
+        Hook::Usercustomize
+    } else {
+        Hook::Sitecustomize
+    };
+    Some(hook(path, Severity::High, which, line))
 }
 
 /// `/etc/ld.so.preload`, when it exists and no package owns it.
@@ -145,7 +147,7 @@ pub fn check_ld_preload(root: &Root, own: &Ownership<'_>) -> Option<Finding> {
     match root.lstat(path) {
         Ok(_) => {}
         Err(e) if is_absent(&e) => return None,
-        Err(e) => return Some(unreadable(path, "the loader's preload list", &e)),
+        Err(e) => return Some(unreadable(path, Unread::PreloadList, &e)),
     }
     if own.is_owned(path) {
         return None;
@@ -153,40 +155,34 @@ pub fn check_ld_preload(root: &Root, own: &Ownership<'_>) -> Option<Finding> {
     let (data, _) = match read_hook(root, path) {
         Ok(d) => d,
         Err(e) if is_absent(&e) => (Vec::new(), false),
-        Err(e) => return Some(unreadable(path, "the loader's preload list", &e)),
+        Err(e) => return Some(unreadable(path, Unread::PreloadList, &e)),
     };
     let named: Vec<&[u8]> = lines(&data)
         .map(|l| l.trim_ascii())
         .filter(|l| !l.is_empty() && !l.starts_with(b"#"))
         .collect();
-    match named.first() {
-        Some(first) => Some(hook(
-            path,
-            first,
-            format!(
-                "the dynamic loader maps the {} librar{} named here into every dynamically \
-                 linked program; no package owns this file",
-                named.len(),
-                if named.len() == 1 { "y" } else { "ies" }
-            ),
-        )),
-        None => {
-            let mut f = hook(
-                path,
-                b"",
-                "exists but names no library; no package owns it".into(),
-            );
-            f.severity = Severity::Low;
-            f.line = None;
-            Some(f)
-        }
-    }
+    let libraries = named.len() as u64;
+    Some(match named.first() {
+        Some(first) => hook(path, Severity::High, Hook::LdSoPreload { libraries }, first),
+        None => hook(path, Severity::Low, Hook::LdSoPreload { libraries }, b""),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::pkgdb::OwnershipIndex;
+
+    fn line(f: &Finding) -> &[u8] {
+        match &f.evidence {
+            Evidence::Hook(h) => h.line.as_bytes(),
+            other => panic!("not a hook: {other:?}"),
+        }
+    }
+
+    fn message(f: &Finding) -> String {
+        String::from_utf8(f.message()).unwrap()
+    }
 
     #[test]
     fn hooks_in_a_plain_root() {
@@ -227,24 +223,123 @@ mod tests {
         .unwrap();
         assert_eq!(f.kind, FindingKind::StartupHook);
         assert_eq!(f.severity, Severity::High);
-        assert_eq!(f.line.as_deref(), Some("import os;os.system('id')"));
-        assert!(f.message.contains("2 lines"), "{}", f.message);
+        assert_eq!(
+            f.id,
+            crate::model::FindingId::derive(
+                FindingKind::StartupHook,
+                b"",
+                b"/usr/lib/python3.11/site-packages/evil.pth"
+            )
+        );
+        assert_eq!(line(&f), b"import os;os.system('id')");
+        assert_eq!(
+            message(&f),
+            "Python executes 2 lines of this .pth file at every interpreter start (site.py runs \
+             lines beginning with `import`); no package owns it"
+        );
         let f = check_customize(
             &root,
             &own,
             &p("/usr/lib/python3.11/site-packages/sitecustomize.py"),
         )
         .unwrap();
-        assert_eq!(f.line.as_deref(), Some("import socket"));
-        let f = check_ld_preload(&root, &own).unwrap();
-        assert_eq!(f.line.as_deref(), Some("/lib/libevil.so"));
-        assert_eq!(f.severity, Severity::High);
-        std::fs::write(r.join("etc/ld.so.preload"), b"  \n").unwrap();
+        assert_eq!(line(&f), b"import socket");
         assert_eq!(
-            check_ld_preload(&root, &own).unwrap().severity,
-            Severity::Low
+            message(&f),
+            "site.py imports sitecustomize at every interpreter start whose path includes this \
+             directory; no package owns it"
         );
+        let f = check_ld_preload(&root, &own).unwrap();
+        assert_eq!(line(&f), b"/lib/libevil.so");
+        assert_eq!(f.severity, Severity::High);
+        assert_eq!(
+            message(&f),
+            "the dynamic loader maps the 1 library named here into every dynamically linked \
+             program; no package owns this file"
+        );
+        std::fs::write(r.join("etc/ld.so.preload"), b"  \n").unwrap();
+        let f = check_ld_preload(&root, &own).unwrap();
+        assert_eq!(f.severity, Severity::Low);
+        assert_eq!(line(&f), b"");
+        assert_eq!(
+            message(&f),
+            "exists but names no library; no package owns it"
+        );
+        let json = serde_json::to_value(&f).unwrap();
+        assert!(json.get("line").is_none(), "{json}");
         std::fs::remove_file(r.join("etc/ld.so.preload")).unwrap();
         assert!(check_ld_preload(&root, &own).is_none());
+    }
+
+    /// The line is kept raw (a terminal escape stays what it is), cut at
+    /// [`MAX_LINE_BYTES`] with `…`; a file longer than what is read says so.
+    #[test]
+    fn lines_are_raw_and_cut() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        let site = r.join("usr/lib/python3.11/site-packages");
+        std::fs::create_dir_all(&site).unwrap();
+        let mut evil = b"import os\x1b[2J\xff".to_vec();
+        evil.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES));
+        evil.push(b'\n');
+        std::fs::write(site.join("raw.pth"), &evil).unwrap();
+        let mut big = b"import a\n".to_vec();
+        big.resize(MAX_HOOK_BYTES as usize + 10, b'#');
+        std::fs::write(site.join("big.pth"), &big).unwrap();
+        std::fs::write(site.join("usercustomize.py"), b"x = 1\n").unwrap();
+        let root = Root::open(r).unwrap();
+        let index = OwnershipIndex::default();
+        let own = Ownership::plain(&index);
+        let dir = Path::new("/usr/lib/python3.11/site-packages");
+
+        let f = check_pth(&root, &own, &dir.join("raw.pth")).unwrap();
+        let l = line(&f);
+        assert_eq!(&l[..MAX_LINE_BYTES], &evil[..MAX_LINE_BYTES]);
+        assert_eq!(&l[MAX_LINE_BYTES..], "…".as_bytes());
+        assert!(message(&f).starts_with("Python executes 1 line of this .pth file"));
+
+        let f = check_pth(&root, &own, &dir.join("big.pth")).unwrap();
+        assert!(
+            message(&f).ends_with(&format!(
+                "no package owns it (only the first {MAX_HOOK_BYTES} bytes were read)"
+            )),
+            "{}",
+            message(&f)
+        );
+
+        let f = check_customize(&root, &own, &dir.join("usercustomize.py")).unwrap();
+        assert_eq!(line(&f), b"x = 1");
+        assert!(message(&f).starts_with("site.py imports usercustomize at every"));
+    }
+
+    /// A hook that cannot be read is a `check-incomplete` saying which.
+    #[test]
+    fn unreadable_hooks_are_incomplete() {
+        let e = io::Error::from_raw_os_error(13);
+        let f = unreadable(Path::new("/etc/ld.so.preload"), Unread::PreloadList, &e);
+        assert_eq!(f.kind, FindingKind::CheckIncomplete);
+        assert_eq!(f.severity, Severity::Low);
+        assert_eq!(
+            message(&f),
+            format!("bytecode: cannot read the loader's preload list /etc/ld.so.preload ({e})")
+        );
+        assert_eq!(
+            f.id,
+            crate::model::FindingId::derive(
+                FindingKind::CheckIncomplete,
+                b"bytecode",
+                b"/etc/ld.so.preload"
+            )
+        );
+        let f = unreadable(Path::new("/x/a.pth"), Unread::PthFile, &e);
+        assert_eq!(
+            message(&f),
+            format!("bytecode: cannot read .pth file /x/a.pth ({e})")
+        );
+        let f = unreadable(Path::new("/x/sitecustomize.py"), Unread::StartupModule, &e);
+        assert_eq!(
+            message(&f),
+            format!("bytecode: cannot read startup module /x/sitecustomize.py ({e})")
+        );
     }
 }

@@ -35,6 +35,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use super::pyc::PyVersion;
+use crate::model::Bytes;
 
 /// Deepest nesting of objects accepted (CPython allows 2000; real code
 /// objects nest a few dozen levels at most).
@@ -176,14 +177,14 @@ fn opcodes(v: PyVersion) -> Option<Opcodes> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CodeSummary {
     /// Dotted module names of its `import` statements, in order, deduplicated,
-    /// escaped, at most [`MAX_IMPORTS`].
-    pub imports: Vec<String>,
-    /// String and bytes constants, escaped, at most [`MAX_STRINGS`], each cut
+    /// raw, at most [`MAX_IMPORTS`].
+    pub imports: Vec<Bytes>,
+    /// String and bytes constants, raw, at most [`MAX_STRINGS`], each cut
     /// at [`MAX_STRING_BYTES`].
-    pub strings: Vec<String>,
+    pub strings: Vec<Bytes>,
     /// `co_filename` of the module code object: where it was compiled
-    /// from (escaped).
-    pub filename: Option<String>,
+    /// from (raw).
+    pub filename: Option<Bytes>,
     /// More imports or strings existed than are listed.
     pub truncated: bool,
     /// False when the version's instruction encoding is unknown, so
@@ -561,7 +562,7 @@ impl<'a> Arena<'a> {
         let mut visited = vec![false; self.nodes.len()];
         let mut queue = VecDeque::from([self.root]);
         if let Some(Node::Code(c)) = self.nodes.get(self.root as usize) {
-            out.filename = self.bytes_of(c.filename).map(crate::output::escape_bytes);
+            out.filename = self.bytes_of(c.filename).map(Bytes::from);
         }
         while let Some(id) = queue.pop_front() {
             let Some(v) = visited.get_mut(id as usize) else {
@@ -579,7 +580,7 @@ impl<'a> Arena<'a> {
                             if name.is_empty() {
                                 continue;
                             }
-                            let s = crate::output::escape_bytes(name);
+                            let s = Bytes::from(name);
                             if seen_imports.contains(&s) {
                                 continue;
                             }
@@ -683,19 +684,19 @@ impl<'a> Arena<'a> {
     }
 }
 
-/// Escape a constant for display, cut at [`MAX_STRING_BYTES`] on a UTF-8
-/// boundary.
-fn clip(b: &[u8]) -> String {
+/// A constant as listed: raw, cut at [`MAX_STRING_BYTES`] (on a UTF-8
+/// boundary when it is text) and then marked with `…`.
+fn clip(b: &[u8]) -> Bytes {
     if b.len() <= MAX_STRING_BYTES {
-        return crate::output::escape_bytes(b);
+        return Bytes::from(b);
     }
     let mut end = MAX_STRING_BYTES;
     while end > 0 && (b[end] & 0xc0) == 0x80 {
         end -= 1;
     }
-    let mut s = crate::output::escape_bytes(&b[..end]);
-    s.push('…');
-    s
+    let mut s = b[..end].to_vec();
+    s.extend_from_slice("…".as_bytes());
+    Bytes(s)
 }
 
 #[cfg(test)]
@@ -757,10 +758,10 @@ mod tests {
                     s.strings
                 );
             }
-            assert_eq!(s.filename.as_deref(), Some("sample.py"), "{name}");
+            assert_eq!(s.filename, Some(Bytes::from("sample.py")), "{name}");
             // Without a version the layouts are guessed; strings still come out.
             let guessed = summarize(&data[h.len..], None).unwrap();
-            assert!(guessed.strings.contains(&"/bin/sh".to_string()), "{name}");
+            assert!(guessed.strings.contains(&Bytes::from("/bin/sh")), "{name}");
             assert!(guessed.imports.is_empty());
         }
     }
@@ -878,15 +879,24 @@ mod tests {
         code.extend_from_slice(b"s\0\0\0\0s\0\0\0\0");
         let s = summarize(&code, Some(PyVersion::new(3, 11))).unwrap();
         assert_eq!(s.strings, ["x"]);
-        assert_eq!(s.filename.as_deref(), Some("f"));
+        assert_eq!(s.filename, Some(Bytes::from("f")));
     }
 
     #[test]
     fn long_strings_are_clipped_on_char_boundaries() {
         let long = "é".repeat(150);
         let c = clip(long.as_bytes());
-        assert!(c.ends_with('…'));
-        assert!(c.len() <= MAX_STRING_BYTES + '…'.len_utf8());
-        assert!(!c.contains("\\x"));
+        let text = std::str::from_utf8(c.as_bytes()).expect("cut inside a character");
+        assert!(text.ends_with('…'));
+        assert!(c.as_bytes().len() <= MAX_STRING_BYTES + '…'.len_utf8());
+        assert!(text.trim_end_matches('…').chars().all(|ch| ch == 'é'));
+        // Raw bytes stay raw: nothing is escaped.
+        let hostile = b"\x1b[2J\xff";
+        assert_eq!(clip(hostile).as_bytes(), hostile);
+        let mut long = vec![0xffu8; MAX_STRING_BYTES + 10];
+        long[0] = 0x1b;
+        let c = clip(&long);
+        assert_eq!(&c.as_bytes()[..MAX_STRING_BYTES], &long[..MAX_STRING_BYTES]);
+        assert!(c.as_bytes().ends_with("…".as_bytes()));
     }
 }

@@ -18,7 +18,7 @@
 //! | hash-based with `check_source = 0` | `bytecode-unchecked-hash` | high; critical when the hash or the imports disagree with the source |
 //! | header (mtime + size, or checked hash) disagrees with the source | `bytecode-stale` | low |
 //! | header agrees, but the code imports a module the source never names | `bytecode-stale` | high |
-//! | consistent with its source | `bytecode-unregistered` | info, one summary per tree unless verbose |
+//! | consistent with its source | `bytecode-unregistered` | info (one per file, with its tree; the output rolls them up per tree unless verbose) |
 //!
 //! A package-owned pyc is verified like any registered file by the `files`
 //! check (its digest is in the package header); this check only reports it
@@ -30,7 +30,7 @@ pub mod hooks;
 pub mod marshal;
 pub mod pyc;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
@@ -40,9 +40,14 @@ use rayon::prelude::*;
 
 use self::pyc::{Invalidation, PyVersion, PycError, PycHeader};
 use super::ScanContext;
-use super::files::Owner;
 use super::walk::{Ownership, Visit, WalkProblem, Walker, is_absent};
-use crate::model::{Finding, FindingKind, Severity};
+use crate::model::evidence::bytecode::{
+    BytecodeEvidence, BytecodeReason, CodeState, HeaderMismatch,
+};
+use crate::model::{
+    About, Bytes, Evidence, Finding, FindingKind, Incomplete, OsError, PackageRef, Problem,
+    Severity, Stage, Unread,
+};
 use crate::pkgdb::{OwnershipIndex, Package};
 use crate::rootfs::{FileStat, Root};
 
@@ -55,7 +60,8 @@ pub const MAX_SOURCE_BYTES: u64 = 4 << 20;
 /// Options of the `bytecode` check.
 #[derive(Clone, Debug, Default)]
 pub struct BytecodeOptions {
-    /// List every unregistered pyc instead of one summary per tree.
+    /// Keep the imports and strings of unregistered pycs too (the output
+    /// then lists them instead of one summary per tree).
     pub verbose: bool,
 }
 
@@ -78,18 +84,6 @@ struct Candidate {
     kind: CandKind,
     /// The tree it is summarised under.
     tree: PathBuf,
-}
-
-/// The outcome for one pyc.
-enum Outcome {
-    Report(Finding),
-    /// Consistent and nobody's: counted under its tree, and listed (with
-    /// its imports and strings) only with `--verbose`, so its finding is
-    /// not even built otherwise (a Debian system has tens of thousands).
-    Unregistered {
-        tree: PathBuf,
-        finding: Option<Finding>,
-    },
 }
 
 /// Run the check over the target (inside the current rayon pool).
@@ -133,48 +127,25 @@ pub fn run(ctx: &ScanContext<'_>, opts: &BytecodeOptions) -> Vec<Finding> {
         verbose: opts.verbose,
     };
 
-    let outcomes: Vec<Outcome> = cands
+    let found: Vec<Finding> = cands
         .par_iter()
         .filter_map(|c| match c.kind {
             CandKind::Pyc => cl.pyc(c),
-            CandKind::Pth => hooks::check_pth(root, &own, &c.path).map(Outcome::Report),
-            CandKind::Customize => hooks::check_customize(root, &own, &c.path).map(Outcome::Report),
+            CandKind::Pth => hooks::check_pth(root, &own, &c.path),
+            CandKind::Customize => hooks::check_customize(root, &own, &c.path),
             CandKind::Stdlib(_) => None,
         })
         .collect();
 
-    let mut findings: Vec<Finding> = problems.iter().map(|p| p.finding("bytecode")).collect();
+    let mut findings: Vec<Finding> = problems
+        .iter()
+        .map(|p| p.finding(Stage::Bytecode))
+        .collect();
     findings.extend(hooks::check_ld_preload(root, &own));
-    let mut trees: BTreeMap<PathBuf, u64> = BTreeMap::new();
-    for o in outcomes {
-        match o {
-            Outcome::Report(f) => findings.push(f),
-            Outcome::Unregistered {
-                finding: Some(f), ..
-            } => findings.push(f),
-            Outcome::Unregistered { tree, .. } => *trees.entry(tree).or_default() += 1,
-        }
-    }
-    for (tree, n) in trees {
-        let mut f = Finding::new(
-            FindingKind::BytecodeUnregistered,
-            Severity::Info,
-            format!(
-                "{n} bytecode file{s} under {t} match{es} {their} source{s} but no package owns \
-                 {them} (normal where pycs are compiled at install time, as on Debian and \
-                 Ubuntu); --verbose lists them",
-                s = if n == 1 { "" } else { "s" },
-                es = if n == 1 { "es" } else { "" },
-                their = if n == 1 { "its" } else { "their" },
-                them = if n == 1 { "it" } else { "them" },
-                t = crate::output::escape_path(&tree),
-            ),
-        )
-        .for_path(&tree);
-        f.count = Some(n);
-        f.compute_id("");
-        findings.push(f);
-    }
+    findings.extend(found);
+    // An unreadable source is one finding, however many pycs it has.
+    let mut seen = HashSet::new();
+    findings.retain(|f| f.kind != FindingKind::CheckIncomplete || seen.insert(f.id));
     findings
 }
 
@@ -270,7 +241,7 @@ pub struct PackagedCode {
     /// Registered pyc/pyo (by path key) → index into `owners`.
     pycs: HashMap<u128, u32>,
     /// The packages that registered a pyc.
-    owners: Vec<Owner>,
+    owners: Vec<PackageRef>,
 }
 
 impl PackagedCode {
@@ -290,7 +261,7 @@ impl PackagedCode {
             }
             if is_pyc_name(b) {
                 let i = *owner.get_or_insert_with(|| {
-                    self.owners.push(Owner::of(package));
+                    self.owners.push(package.reference());
                     (self.owners.len() - 1) as u32
                 });
                 self.pycs.insert(index.key(&f.path), i);
@@ -299,7 +270,7 @@ impl PackagedCode {
     }
 
     /// Who registered the pyc at `path`.
-    fn owner(&self, index: &OwnershipIndex, path: &Path) -> Option<&Owner> {
+    fn owner(&self, index: &OwnershipIndex, path: &Path) -> Option<&PackageRef> {
         let i = *self.pycs.get(&index.key(path))?;
         self.owners.get(i as usize)
     }
@@ -438,18 +409,20 @@ fn default_path_module(path: &Path) -> Option<String> {
 /// Import names of a pyc that its source never mentions (each dotted
 /// component must appear in the source text; names with characters no
 /// identifier has are not judged).
-fn imports_missing_from(imports: &[String], source: &[u8]) -> Vec<String> {
+fn imports_missing_from(imports: &[Bytes], source: &[u8]) -> Vec<Bytes> {
     let contains = |needle: &[u8]| source.windows(needle.len()).any(|w| w == needle);
     imports
         .iter()
         .filter(|imp| {
-            imp.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+            imp.as_bytes()
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
         })
         .filter(|imp| {
-            imp.split('.')
+            imp.as_bytes()
+                .split(|&b| b == b'.')
                 .filter(|c| !c.is_empty())
-                .any(|c| !contains(c.as_bytes()))
+                .any(|c| !contains(c))
         })
         .cloned()
         .collect()
@@ -461,7 +434,7 @@ struct Classifier<'a> {
     code: &'a PackagedCode,
     index: &'a OwnershipIndex,
     pythons: BTreeSet<PyVersion>,
-    /// List unregistered pycs one by one.
+    /// Keep the imports and strings of unregistered pycs.
     verbose: bool,
 }
 
@@ -518,33 +491,43 @@ fn locate(path: &Path) -> Option<Location> {
 }
 
 impl Classifier<'_> {
-    fn finding(&self, path: &Path, kind: FindingKind, sev: Severity, msg: String) -> Finding {
-        let mut f = Finding::new(kind, sev, msg).for_path(path);
-        match self.code.owner(self.index, path) {
-            Some(p) => {
-                f.package = Some(p.nevra.clone());
-                f.compute_id(&p.key);
-            }
-            None => f.compute_id(""),
-        }
-        f
+    /// A finding about the pyc at `path`, for its package if one registered
+    /// it.
+    fn finding(
+        &self,
+        path: &Path,
+        kind: FindingKind,
+        sev: Severity,
+        evidence: BytecodeEvidence,
+    ) -> Finding {
+        let owner = self.code.owner(self.index, path).cloned();
+        Finding::new(
+            kind,
+            sev,
+            About::path(path).of(owner),
+            Evidence::Bytecode(evidence),
+        )
     }
 
-    fn incomplete(&self, path: &Path, what: String) -> Outcome {
-        let mut f = Finding::new(
+    /// A `check-incomplete` about `path` (the pyc, or the source it names).
+    fn incomplete(&self, path: &Path, what: Unread, e: &io::Error) -> Finding {
+        Finding::new(
             FindingKind::CheckIncomplete,
             Severity::Low,
-            format!("bytecode: {what}"),
+            About::path(path).scope(Stage::Bytecode.as_str()),
+            Evidence::Incomplete(Incomplete {
+                check: Stage::Bytecode,
+                problem: Problem::Unreadable {
+                    what,
+                    error: OsError::from(e),
+                },
+            }),
         )
-        .for_path(path);
-        f.compute_id("bytecode");
-        Outcome::Report(f)
     }
 
-    fn pyc(&self, c: &Candidate) -> Option<Outcome> {
+    fn pyc(&self, c: &Candidate) -> Option<Finding> {
         let path = &c.path;
         let loc = locate(path)?;
-        let esc = crate::output::escape_path;
         let owned = self.own.is_owned(path);
         if owned && loc.cached {
             return None; // the files check verifies it
@@ -553,46 +536,31 @@ impl Classifier<'_> {
             Ok(e) if e.stat.is_regular() => Some(e.stat),
             Ok(_) => None,
             Err(e) if is_absent(&e) => None,
-            Err(e) => {
-                return Some(self.incomplete(
-                    path,
-                    format!("cannot examine the source {} ({e})", esc(&loc.source)),
-                ));
-            }
+            Err(e) => return Some(self.incomplete(&loc.source, Unread::SourceEntry, &e)),
         };
         let sourceless = !loc.cached && source.is_none();
-        let src_name = loc
-            .source
-            .file_name()
-            .map(|n| crate::output::escape_bytes(n.as_bytes()))
-            .unwrap_or_default();
+        let evidence = |reason| BytecodeEvidence::new(reason, loc.source.as_path());
 
         if owned {
             // The files check verifies its content; only say it has no source.
             return sourceless.then(|| {
-                Outcome::Report(self.finding(
+                self.finding(
                     path,
                     FindingKind::BytecodeSourceless,
                     Severity::High,
-                    format!(
-                        "sourceless bytecode: Python imports this file itself, as there is no \
-                         {src_name} beside it (a package ships it; its content is verified by \
-                         the files check)"
-                    ),
-                ))
+                    evidence(BytecodeReason::SourcelessPackaged),
+                )
             });
         }
 
         let data = match read_capped(self.root, path, MAX_PYC_BYTES) {
             Ok(d) => d,
             Err(e) if is_absent(&e) => return None,
-            Err(e) => {
-                return Some(self.incomplete(path, format!("cannot read {} ({e})", esc(path))));
-            }
+            Err(e) => return Some(self.incomplete(path, Unread::File, &e)),
         };
         let header = match pyc::parse_header(&data) {
             Ok(h) => h,
-            Err(e) => return Some(self.rejected(path, &e, sourceless)),
+            Err(e) => return Some(self.rejected(path, &loc.source, e, sourceless)),
         };
         // A file cut at the read cap is not decoded (that would fail).
         let whole = (data.len() as u64) < MAX_PYC_BYTES;
@@ -601,124 +569,97 @@ impl Classifier<'_> {
         } else {
             Ok(None)
         };
-        let decorate = |mut f: Finding| {
+        let facts = header.facts();
+        // The header's facts and what the code object holds.
+        let decorate = |reason| {
+            let mut e = evidence(reason);
+            e.pyc = Some(facts);
             match &code {
                 Ok(Some(s)) => {
-                    f.imports = s.imports.clone();
-                    f.strings = s.strings.clone();
-                    if let Some(file) = &s.filename {
-                        f.message.push_str(&format!(" [compiled from {file}]"));
+                    e.code = CodeState::Decoded;
+                    e.imports = s.imports.clone();
+                    e.strings = s.strings.clone();
+                    e.compiled_from = s.filename.clone();
+                }
+                Ok(None) => {
+                    e.code = CodeState::TooLarge {
+                        max_bytes: MAX_PYC_BYTES,
                     }
                 }
-                Ok(None) => f.message.push_str(&format!(
-                    " [larger than {MAX_PYC_BYTES} bytes: code not decoded]"
-                )),
-                Err(e) => f
-                    .message
-                    .push_str(&format!(" [code object not decoded: {e}]")),
+                Err(err) => {
+                    e.code = CodeState::Undecodable {
+                        decode_error: err.to_string(),
+                    }
+                }
             }
-            Outcome::Report(f)
+            e
         };
-        let desc = header.describe();
 
         // 1. Magic no installed interpreter accepts.
         let native = header
             .version
             .is_some_and(|v| self.pythons.contains(&v) && header.is_release_magic());
         if !native {
-            let have = if self.pythons.is_empty() {
-                "no CPython was found in the target".to_string()
+            let sev = if sourceless {
+                Severity::Medium
             } else {
-                format!(
-                    "the target has CPython {}",
-                    self.pythons
-                        .iter()
-                        .map(|v| v.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                Severity::Low
             };
-            let (sev, what) = if sourceless {
-                (
-                    Severity::Medium,
-                    "sourceless bytecode no installed Python can load",
-                )
-            } else {
-                (Severity::Low, "bytecode no installed Python can load")
-            };
-            return Some(decorate(self.finding(
+            return Some(self.finding(
                 path,
                 FindingKind::BytecodeForeignMagic,
                 sev,
-                format!("{what} ({desc}); {have}; no package owns it"),
-            )));
+                decorate(BytecodeReason::ForeignMagic {
+                    sourceless,
+                    installed: self.pythons.iter().copied().collect(),
+                }),
+            ));
         }
 
         // 2. Importable without a source.
         if sourceless {
             let module = (!loc.pyo).then(|| default_path_module(path)).flatten();
-            let (sev, how) = match &module {
-                Some(m) => (
-                    Severity::Critical,
-                    format!("`import {m}` on the default sys.path runs this file"),
-                ),
-                None if loc.pyo => (
-                    Severity::High,
-                    "Python 2 and 3.0–3.4 import it under -O".to_string(),
-                ),
-                None => (
-                    Severity::High,
-                    "Python imports it from any directory on its path".to_string(),
-                ),
+            let sev = if module.is_some() {
+                Severity::Critical
+            } else {
+                Severity::High
             };
-            return Some(decorate(self.finding(
+            return Some(self.finding(
                 path,
                 FindingKind::BytecodeSourceless,
                 sev,
-                format!(
-                    "sourceless bytecode ({desc}): {how}, as there is no {src_name} beside it; \
-                     no package owns it"
-                ),
-            )));
+                decorate(BytecodeReason::Sourceless {
+                    module,
+                    pyo: loc.pyo,
+                }),
+            ));
         }
         let Some(src) = source else {
             // 3. A cache entry whose source is gone.
-            return Some(decorate(self.finding(
+            return Some(self.finding(
                 path,
                 FindingKind::BytecodeOrphaned,
                 Severity::Medium,
-                format!(
-                    "cached bytecode ({desc}) whose source {} is gone: Python no longer loads \
-                     it, but it records code that was on this system; no package owns it",
-                    esc(&loc.source)
-                ),
-            )));
+                decorate(BytecodeReason::Orphaned),
+            ));
         };
 
         // 4. The cache file name names another version.
         if let (true, Some(tag), Some(v)) = (loc.cached, loc.tag, header.version)
             && tag != v
         {
-            return Some(decorate(self.finding(
+            return Some(self.finding(
                 path,
                 FindingKind::BytecodeStale,
                 Severity::Low,
-                format!(
-                    "cache tag says CPython {tag} but the header is {desc}: CPython {tag} \
-                     rejects it and recompiles {src_name}; no package owns it"
-                ),
-            )));
+                decorate(BytecodeReason::TagMismatch { tag }),
+            ));
         }
 
         // 5. Header against source.
         let mismatch = match self.header_mismatch(&header, &loc.source, &src) {
             Ok(m) => m,
-            Err(e) => {
-                return Some(self.incomplete(
-                    path,
-                    format!("cannot read the source {} ({e})", esc(&loc.source)),
-                ));
-            }
+            Err(e) => return Some(self.incomplete(&loc.source, Unread::Source, &e)),
         };
         let unchecked = matches!(
             header.invalidation,
@@ -737,105 +678,82 @@ impl Classifier<'_> {
             }
             _ => Vec::new(),
         };
-        let imports_note = if foreign_imports.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; it imports {} which {src_name} never names, so it was not compiled from it",
-                foreign_imports.join(", ")
-            )
-        };
 
         if unchecked {
-            let (sev, note) = match &mismatch {
-                Some(m) => (
-                    Severity::Critical,
-                    format!("; {m}: Python runs this code, not the source"),
-                ),
-                None if !foreign_imports.is_empty() => (Severity::Critical, String::new()),
-                None => (Severity::High, String::new()),
+            let sev = if mismatch.is_some() || !foreign_imports.is_empty() {
+                Severity::Critical
+            } else {
+                Severity::High
             };
-            return Some(decorate(self.finding(
+            return Some(self.finding(
                 path,
                 FindingKind::BytecodeUncheckedHash,
                 sev,
-                format!(
-                    "unchecked hash-based bytecode ({desc}): Python loads it without comparing \
-                     it with {src_name}{note}{imports_note}; no package owns it"
-                ),
-            )));
+                decorate(BytecodeReason::UncheckedHash {
+                    mismatch,
+                    foreign_imports,
+                }),
+            ));
         }
-        if let Some(m) = mismatch {
-            return Some(decorate(self.finding(
+        if let Some(mismatch) = mismatch {
+            return Some(self.finding(
                 path,
                 FindingKind::BytecodeStale,
                 Severity::Low,
-                format!(
-                    "stale bytecode ({desc}): {m}, so Python ignores it and recompiles the \
-                     source; no package owns it"
-                ),
-            )));
+                decorate(BytecodeReason::Stale { mismatch }),
+            ));
         }
         if !foreign_imports.is_empty() {
-            return Some(decorate(self.finding(
+            return Some(self.finding(
                 path,
                 FindingKind::BytecodeStale,
                 Severity::High,
-                format!(
-                    "bytecode ({desc}) whose header matches {src_name}, so Python runs it \
-                     instead of the source{imports_note}; no package owns it"
-                ),
-            )));
+                decorate(BytecodeReason::ForeignImports { foreign_imports }),
+            ));
         }
-        if let Err(e) = &code
-            && header.version.is_some()
-        {
-            return Some(Outcome::Report(self.finding(
+        if code.is_err() && header.version.is_some() {
+            // The decode error is the sentence; nothing else is decorated.
+            return Some(self.finding(
                 path,
                 FindingKind::BytecodeStale,
                 Severity::Low,
-                format!(
-                    "bytecode ({desc}) whose header matches {src_name} but whose code object \
-                     cannot be decoded ({e}): importing it fails; no package owns it"
-                ),
-            )));
+                decorate(BytecodeReason::Undecodable),
+            ));
         }
 
-        // 7. Consistent, and nobody's.
-        if !self.verbose {
-            return Some(Outcome::Unregistered {
-                tree: c.tree.clone(),
-                finding: None,
-            });
-        }
-        let finding = decorate(self.finding(
-            path,
-            FindingKind::BytecodeUnregistered,
-            Severity::Info,
-            format!("bytecode ({desc}) consistent with {src_name}; no package owns it"),
-        ));
-        let Outcome::Report(finding) = finding else {
-            return None;
+        // 7. Consistent, and nobody's: one finding per file, with its tree
+        // for the output's summary. Its imports and strings are kept only
+        // with --verbose (a Debian system has tens of thousands).
+        let mut e = if self.verbose {
+            decorate(BytecodeReason::Consistent)
+        } else {
+            let mut e = evidence(BytecodeReason::Consistent);
+            e.pyc = Some(facts);
+            e
         };
-        Some(Outcome::Unregistered {
-            tree: c.tree.clone(),
-            finding: Some(finding),
-        })
+        e.tree = Some(Bytes::from(c.tree.as_path()));
+        Some(self.finding(path, FindingKind::BytecodeUnregistered, Severity::Info, e))
     }
 
     /// A file CPython refuses outright.
-    fn rejected(&self, path: &Path, e: &PycError, sourceless: bool) -> Outcome {
+    fn rejected(&self, path: &Path, source: &Path, e: PycError, sourceless: bool) -> Finding {
         let sev = if sourceless {
             Severity::Medium
         } else {
             Severity::Low
         };
-        Outcome::Report(self.finding(
+        self.finding(
             path,
             FindingKind::BytecodeForeignMagic,
             sev,
-            format!("{e}: no CPython loads this file; no package owns it"),
-        ))
+            BytecodeEvidence::new(
+                BytecodeReason::Rejected {
+                    sourceless,
+                    error: e,
+                },
+                source,
+            ),
+        )
     }
 
     /// How the header disagrees with the source, if it does.
@@ -844,20 +762,21 @@ impl Classifier<'_> {
         h: &PycHeader,
         source: &Path,
         st: &FileStat,
-    ) -> io::Result<Option<String>> {
+    ) -> io::Result<Option<HeaderMismatch>> {
         Ok(match h.invalidation {
             Invalidation::Timestamp { mtime, size } => {
                 let src_mtime = (st.mtime as u64 & 0xffff_ffff) as u32;
                 let src_size = (st.size & 0xffff_ffff) as u32;
                 if mtime != src_mtime {
-                    Some(format!(
-                        "the header records source mtime {mtime}, the source has {src_mtime}"
-                    ))
-                } else if size.is_some_and(|s| s != src_size) {
-                    Some(format!(
-                        "the header records source size {}, the source has {src_size}",
-                        size.unwrap_or(0)
-                    ))
+                    Some(HeaderMismatch::Mtime {
+                        recorded: mtime,
+                        actual: src_mtime,
+                    })
+                } else if let Some(size) = size.filter(|&s| s != src_size) {
+                    Some(HeaderMismatch::Size {
+                        recorded: size,
+                        actual: src_size,
+                    })
                 } else {
                     None
                 }
@@ -866,12 +785,9 @@ impl Classifier<'_> {
                 let e = self.root.lookup_follow(source)?;
                 let f = self.root.open_regular(&e, source)?;
                 let ours = pyc::source_hash(h.magic, f)?;
-                (ours != hash).then(|| {
-                    format!(
-                        "the header's source hash {} differs from the source's {}",
-                        hex::encode(hash),
-                        hex::encode(ours)
-                    )
+                (ours != hash).then_some(HeaderMismatch::Hash {
+                    recorded: hash,
+                    actual: ours,
                 })
             }
         })
@@ -960,15 +876,13 @@ mod tests {
 
     #[test]
     fn import_names_against_source() {
-        let imports = vec![
-            "os.path".to_string(),
-            "socket".to_string(),
-            "weird\\x00".to_string(),
-        ];
+        let imports: Vec<Bytes> = vec!["os.path".into(), "socket".into(), b"weird\x00"[..].into()];
         assert_eq!(
             imports_missing_from(&imports, b"import os.path\n"),
             ["socket"]
         );
+        // Names no identifier has are not judged, even absent from the source.
+        assert!(imports_missing_from(&imports[2..], b"").is_empty());
         assert!(imports_missing_from(&imports, b"import os . path, socket").is_empty());
     }
 }

@@ -23,33 +23,12 @@
 //! assert!(matches!(h.invalidation, Invalidation::Hash { check_source: true, .. }));
 //! ```
 
-use std::fmt;
 use std::hash::Hasher;
 use std::io::{self, Read};
 
-/// A CPython `major.minor` version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PyVersion {
-    /// Major version (2 or 3).
-    pub major: u8,
-    /// Minor version.
-    pub minor: u8,
-}
+pub use crate::model::evidence::bytecode::{Invalidation, PyVersion, PycError, PycHeaderFacts};
 
 impl PyVersion {
-    /// `major.minor`.
-    pub const fn new(major: u8, minor: u8) -> PyVersion {
-        PyVersion { major, minor }
-    }
-
-    /// Parse `3.11`.
-    pub fn parse(s: &str) -> Option<PyVersion> {
-        let (a, b) = s.split_once('.')?;
-        let major = a.parse().ok()?;
-        let minor = b.parse().ok()?;
-        Some(PyVersion { major, minor })
-    }
-
     /// The magic numbers a released interpreter of this version accepts
     /// (empty for versions not released when this table was written).
     pub fn release_magics(self) -> &'static [u16] {
@@ -63,12 +42,6 @@ impl PyVersion {
     /// True for a version this table knows released magics for.
     pub fn is_released(self) -> bool {
         !self.release_magics().is_empty()
-    }
-}
-
-impl fmt::Display for PyVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
     }
 }
 
@@ -133,26 +106,6 @@ pub fn magic_version(number: u16) -> Option<PyVersion> {
     }
 }
 
-/// How a pyc says it is tied to its source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Invalidation {
-    /// The source's mtime (and, from 3.3, size) modulo 2³².
-    Timestamp {
-        /// Source mtime, seconds, low 32 bits.
-        mtime: u32,
-        /// Source size, low 32 bits (absent before 3.3).
-        size: Option<u32>,
-    },
-    /// PEP 552 hash-based pyc.
-    Hash {
-        /// When false (an *unchecked* pyc), CPython never compares it with
-        /// its source.
-        check_source: bool,
-        /// The source hash (see [`source_hash`]).
-        hash: [u8; 8],
-    },
-}
-
 /// A parsed pyc header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PycHeader {
@@ -178,51 +131,21 @@ impl PycHeader {
             .is_some_and(|v| v.release_magics().contains(&self.number))
     }
 
+    /// The header's facts, as findings carry them.
+    pub fn facts(&self) -> PycHeaderFacts {
+        PycHeaderFacts {
+            magic: self.number,
+            version: self.version,
+            release: self.is_release_magic(),
+            flags: self.flags,
+            invalidation: self.invalidation,
+        }
+    }
+
     /// A short description: `CPython 3.11, unchecked hash-based`.
     pub fn describe(&self) -> String {
-        let who = match self.version {
-            Some(v) if self.is_release_magic() => format!("CPython {v}"),
-            Some(v) => format!("CPython {v} development magic {}", self.number),
-            None => format!("unknown magic {}", self.number),
-        };
-        let how = match self.invalidation {
-            Invalidation::Timestamp { .. } => "timestamp-based",
-            Invalidation::Hash {
-                check_source: true, ..
-            } => "checked hash-based",
-            Invalidation::Hash {
-                check_source: false,
-                ..
-            } => "unchecked hash-based",
-        };
-        format!("{who}, {how}")
+        self.facts().to_string()
     }
-}
-
-/// Why bytes are not a pyc header CPython would accept.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PycError {
-    /// Shorter than the header its magic calls for.
-    #[error("truncated header ({len} bytes, {need} needed)")]
-    Truncated {
-        /// Bytes present.
-        len: usize,
-        /// Bytes the layout needs.
-        need: usize,
-    },
-    /// The magic does not end in `\r\n`: not a pyc at all.
-    #[error("not a pyc (magic bytes {magic:02x?})")]
-    BadMagic {
-        /// The first (up to) four bytes.
-        magic: Vec<u8>,
-    },
-    /// PEP 552 flags with bits CPython rejects.
-    #[error("invalid flags {flags:#x} (CPython refuses the file)")]
-    InvalidFlags {
-        /// The flags word.
-        flags: u32,
-    },
 }
 
 /// Header length for a magic number: known versions by their layout,

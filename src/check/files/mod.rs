@@ -18,9 +18,11 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::ScanContext;
-use crate::model::{FileAttrs, Finding, FindingKind, Severity, Verify, VerifyAttrs};
-use crate::pkgdb::{FileFlags, FileRecord, FileState, Package};
-use crate::progress::Progress;
+use crate::model::{
+    About, Account, Bytes, Digest, Evidence, FileAttrs, FileEvidence, Finding, FindingKind,
+    OsError, PackageRef, Severity, Verify, VerifyAttrs,
+};
+use crate::pkgdb::{FileFlags, FileRecord, FileState};
 use crate::rootfs::accounts::Accounts;
 use crate::rootfs::caps;
 use crate::rootfs::{self, FileStat, Root, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT};
@@ -34,11 +36,36 @@ pub struct FileCheck<'a> {
     pub accounts: &'a Accounts,
 }
 
+/// A typed verdict about one file that is not as recorded: its kind,
+/// severity and evidence (a [`Finding`] once its package is attached,
+/// [`FileVerdict::into_finding`]).
+#[derive(Clone, Debug)]
+pub struct FileVerdict {
+    /// `file-changed`, `file-missing` or `file-unreadable`.
+    pub kind: FindingKind,
+    /// How urgent.
+    pub severity: Severity,
+    /// The facts.
+    pub evidence: Evidence,
+}
+
+impl FileVerdict {
+    /// The finding about `rec` of package `owner`.
+    pub fn into_finding(self, rec: &FileRecord, owner: &PackageRef) -> Finding {
+        Finding::new(
+            self.kind,
+            self.severity,
+            About::package(owner.clone()).at(rec.path_bytes()),
+            self.evidence,
+        )
+    }
+}
+
 /// The result of verifying one record.
 #[derive(Debug, Default)]
 pub struct FileOutcome {
-    /// A finding, when the file is not as recorded.
-    pub finding: Option<Finding>,
+    /// A verdict, when the file is not as recorded.
+    pub finding: Option<FileVerdict>,
     /// Bytes read to compute the digest.
     pub bytes_hashed: u64,
     /// False when the record was skipped by rule (not installed, netshared).
@@ -60,41 +87,19 @@ pub struct FileTotals {
 /// time as the database streams past.
 pub const LARGE_FILE: u64 = 1 << 20;
 
-/// What a finding says about the package a file belongs to.
-#[derive(Clone, Debug)]
-pub struct Owner {
-    /// NEVRA, escaped for output.
-    pub nevra: String,
-    /// `name.arch`, for the finding's id.
-    pub key: String,
-    /// The package's record in its database.
-    pub record: u64,
-}
-
-impl Owner {
-    /// The names of `package`.
-    pub fn of(package: &Package) -> Owner {
-        Owner {
-            nevra: package.display_nevra(),
-            key: package.key(),
-            record: package.record,
-        }
-    }
-}
-
 /// One registered file to verify.
 #[derive(Clone, Copy, Debug)]
 pub struct Job<'a> {
     /// What the package recorded.
     pub record: &'a FileRecord,
     /// Whose it is.
-    pub owner: &'a Owner,
+    pub owner: &'a PackageRef,
 }
 
 /// Verify `jobs` in parallel (in the current rayon pool), in the order
-/// given as far as the pool allows. Findings carry their package's NEVRA
-/// and id; a file registered by more than one package (`ctx.index`) gets
-/// rpm's shared-file mtime rule.
+/// given as far as the pool allows. Findings carry their package; a file
+/// registered by more than one package (`ctx.index`) gets rpm's
+/// shared-file mtime rule.
 pub fn verify_all(ctx: &ScanContext<'_>, jobs: &[Job<'_>]) -> (Vec<Finding>, FileTotals) {
     let check = FileCheck {
         root: ctx.root,
@@ -109,24 +114,14 @@ pub fn verify_all(ctx: &ScanContext<'_>, jobs: &[Job<'_>]) -> (Vec<Finding>, Fil
             |(mut findings, mut totals), job| {
                 let rec = job.record;
                 let out = check.verify_with(rec, || ctx.index.owner_count(&rec.path) > 1);
-                let finding = out.finding.map(|mut f| {
-                    f.package = Some(job.owner.nevra.clone());
-                    f.compute_id(&job.owner.key);
-                    f
-                });
-                if ctx.progress.is_active() {
-                    ctx.progress.send(Progress::FileChecked {
-                        bytes: out.bytes_hashed,
-                    });
-                    if let Some(f) = &finding {
-                        ctx.progress.send(Progress::Finding(Box::new(f.clone())));
-                    }
+                if out.checked {
+                    ctx.progress.file_checked(out.bytes_hashed);
                 }
                 totals.add(FileTotals {
                     checked: u64::from(out.checked),
                     bytes_hashed: out.bytes_hashed,
                 });
-                findings.extend(finding);
+                findings.extend(out.finding.map(|v| v.into_finding(rec, job.owner)));
                 (findings, totals)
             },
         )
@@ -257,20 +252,21 @@ impl FileCheck<'_> {
                     size = n;
                     out.bytes_hashed = n;
                     v.failed |= VerifyAttrs::DIGEST;
-                    expected.digest = Some(format!(
-                        "{}:{}",
-                        rec.digest_algo.name(),
-                        hex::encode(&rec.digest)
-                    ));
-                    actual.digest = Some(format!(
-                        "{}:{}",
-                        rec.digest_algo.name(),
-                        hex::encode(d.as_bytes())
-                    ));
+                    expected.digest = Some(Digest {
+                        algo: rec.digest_algo,
+                        value: rec.digest.clone(),
+                    });
+                    actual.digest = Some(Digest {
+                        algo: rec.digest_algo,
+                        value: d.as_bytes().to_vec(),
+                    });
                 }
                 DigestResult::NoRecordedDigest => {
                     v.failed |= VerifyAttrs::DIGEST;
-                    expected.digest = Some(String::new());
+                    expected.digest = Some(Digest {
+                        algo: rec.digest_algo,
+                        value: Vec::new(),
+                    });
                 }
                 DigestResult::Unknown(why) => {
                     v.failed |= VerifyAttrs::DIGEST;
@@ -278,11 +274,10 @@ impl FileCheck<'_> {
                     if let Unknowable::Io(e) = why {
                         read_error = Some(e);
                     } else if let Unknowable::Algorithm = why {
-                        expected.digest = Some(format!(
-                            "{}:{}",
-                            rec.digest_algo.name(),
-                            hex::encode(&rec.digest)
-                        ));
+                        expected.digest = Some(Digest {
+                            algo: rec.digest_algo,
+                            value: rec.digest.clone(),
+                        });
                     }
                 }
             }
@@ -294,13 +289,13 @@ impl FileCheck<'_> {
                 Ok(l) if l == rec.link_to => {}
                 Ok(l) => {
                     v.failed |= VerifyAttrs::LINKTO;
-                    expected.link = Some(crate::output::escape_bytes(&rec.link_to));
-                    actual.link = Some(crate::output::escape_bytes(&l));
+                    expected.link = Some(Bytes::from(rec.link_to.as_slice()));
+                    actual.link = Some(Bytes::from(l));
                 }
                 Err(_) => {
                     v.failed |= VerifyAttrs::LINKTO;
                     v.unknown |= VerifyAttrs::LINKTO;
-                    expected.link = Some(crate::output::escape_bytes(&rec.link_to));
+                    expected.link = Some(Bytes::from(rec.link_to.as_slice()));
                 }
             }
         }
@@ -321,12 +316,9 @@ impl FileCheck<'_> {
             let acl = self.has_extended_acl(&entry, &mut xattrs);
             if want != got || acl {
                 v.failed |= VerifyAttrs::MODE;
-                expected.mode = Some(format!("{:o}", expected_mode & 0xffff));
-                actual.mode = Some(format!(
-                    "{:o}{}",
-                    st.mode & 0xffff,
-                    if acl { "+acl" } else { "" }
-                ));
+                expected.mode = Some(expected_mode & 0xffff);
+                actual.mode = Some(st.mode & 0xffff);
+                actual.acl = acl;
             }
         }
 
@@ -338,8 +330,8 @@ impl FileCheck<'_> {
                 || (is_dev(rt) && is_dev(at) && (st.rdev & 0xffff) as u32 != (rec.rdev & 0xffff));
             if differs {
                 v.failed |= VerifyAttrs::RDEV;
-                expected.rdev = Some(format!("{:#x}", rec.rdev));
-                actual.rdev = Some(format!("{:#x}", st.rdev));
+                expected.rdev = Some(u64::from(rec.rdev));
+                actual.rdev = Some(st.rdev);
             }
         }
 
@@ -368,49 +360,55 @@ impl FileCheck<'_> {
         if flags.contains(VerifyAttrs::USER) && !rpm_user_matches(self.accounts, &rec.user, st.uid)
         {
             v.failed |= VerifyAttrs::USER;
-            expected.user = Some(crate::output::escape_bytes(rec.user.as_bytes()));
+            expected.user = Some(Account::Name(Bytes::from(rec.user.as_str())));
             actual.user = Some(
                 self.accounts
                     .user_name(st.uid)
-                    .map_or_else(|| st.uid.to_string(), str::to_owned),
+                    .map_or(Account::Id(st.uid), |n| Account::Name(Bytes::from(n))),
             );
         }
         if flags.contains(VerifyAttrs::GROUP)
             && !rpm_group_matches(self.accounts, &rec.group, st.gid)
         {
             v.failed |= VerifyAttrs::GROUP;
-            expected.group = Some(crate::output::escape_bytes(rec.group.as_bytes()));
+            expected.group = Some(Account::Name(Bytes::from(rec.group.as_str())));
             actual.group = Some(
                 self.accounts
                     .group_name(st.gid)
-                    .map_or_else(|| st.gid.to_string(), str::to_owned),
+                    .map_or(Account::Id(st.gid), |n| Account::Name(Bytes::from(n))),
             );
         }
 
         if v.is_clean() {
             return out;
         }
-        let (kind, message) = match &read_error {
-            Some(e) => (
-                FindingKind::FileUnreadable,
-                format!("could not read to verify: {e}"),
-            ),
-            None => (FindingKind::FileChanged, describe(&v, rec, &st)),
+        let kind = if read_error.is_some() {
+            FindingKind::FileUnreadable
+        } else {
+            FindingKind::FileChanged
         };
         let severity = if kind == FindingKind::FileUnreadable {
             Severity::Medium
         } else {
             changed_severity(rec, &v, &st)
         };
-        let mut f = Finding::new(kind, severity, message).for_file(rec);
-        f.verify = Some(v);
-        f.expected = expected;
-        f.actual = actual;
-        out.finding = Some(f);
+        out.finding = Some(FileVerdict {
+            kind,
+            severity,
+            evidence: Evidence::File(FileEvidence {
+                verify: v,
+                flags: rec.flags,
+                recorded_mode: rec.mode,
+                found_mode: st.mode,
+                expected,
+                actual,
+                error: read_error.as_ref().map(OsError::from),
+            }),
+        });
         out
     }
 
-    fn lookup_failed(&self, rec: &FileRecord, err: &io::Error) -> Option<Finding> {
+    fn lookup_failed(&self, rec: &FileRecord, err: &io::Error) -> Option<FileVerdict> {
         let missing = matches!(
             err.kind(),
             io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
@@ -422,27 +420,29 @@ impl FileCheck<'_> {
         {
             return None;
         }
-        let f = if missing {
-            let sev = if rec.flags.contains(FileFlags::CONFIG) {
+        Some(if missing {
+            let severity = if rec.flags.contains(FileFlags::CONFIG) {
                 Severity::Low
             } else {
                 Severity::Medium
             };
-            Finding::new(
-                FindingKind::FileMissing,
-                sev,
-                "registered file is missing".into(),
-            )
+            FileVerdict {
+                kind: FindingKind::FileMissing,
+                severity,
+                evidence: Evidence::Missing { flags: rec.flags },
+            }
         } else {
             // rpm prints these as "missing (strerror)"; rootaudit says it could
             // not look, which is what happened.
-            Finding::new(
-                FindingKind::FileUnreadable,
-                Severity::Medium,
-                format!("could not examine: {err}"),
-            )
-        };
-        Some(f.for_file(rec))
+            FileVerdict {
+                kind: FindingKind::FileUnreadable,
+                severity: Severity::Medium,
+                evidence: Evidence::Unexaminable {
+                    flags: rec.flags,
+                    error: OsError::from(err),
+                },
+            }
+        })
     }
 
     /// Hash the file; the opened file is left in `opened` for later checks.
@@ -568,65 +568,6 @@ fn changed_severity(rec: &FileRecord, v: &Verify, st: &FileStat) -> Severity {
         return Severity::Medium;
     }
     Severity::Low
-}
-
-fn describe(v: &Verify, rec: &FileRecord, st: &FileStat) -> String {
-    let mut parts = Vec::new();
-    let f = v.failed;
-    if v.unknown.contains(VerifyAttrs::DIGEST) {
-        parts.push(if st.is_regular() {
-            "digest could not be computed"
-        } else {
-            "not a regular file, content not read"
-        });
-    } else if f.contains(VerifyAttrs::DIGEST) {
-        parts.push("content differs");
-    }
-    if f.contains(VerifyAttrs::SIZE) {
-        parts.push("size differs");
-    }
-    if f.contains(VerifyAttrs::MODE) {
-        if (st.mode & S_IFMT) != (rec.mode & S_IFMT) && !rec.flags.contains(FileFlags::GHOST) {
-            parts.push("file type differs");
-        } else {
-            parts.push("mode differs");
-        }
-    }
-    if f.contains(VerifyAttrs::RDEV) {
-        parts.push("device number differs");
-    }
-    if f.contains(VerifyAttrs::LINKTO) {
-        parts.push(if v.unknown.contains(VerifyAttrs::LINKTO) {
-            "not a symlink"
-        } else {
-            "symlink target differs"
-        });
-    }
-    if f.contains(VerifyAttrs::USER) {
-        parts.push("owner differs");
-    }
-    if f.contains(VerifyAttrs::GROUP) {
-        parts.push("group differs");
-    }
-    if f.contains(VerifyAttrs::MTIME) {
-        parts.push("mtime differs");
-    }
-    if f.contains(VerifyAttrs::CAPS) {
-        parts.push("capabilities differ");
-    }
-    let gained = if rec.mode & S_IFMT != 0 {
-        st.mode & !rec.mode & 0o6000
-    } else {
-        0
-    };
-    let mut s = parts.join(", ");
-    if gained & 0o4000 != 0 && st.is_regular() {
-        s.push_str("; setuid bit gained");
-    }
-    if gained & 0o2000 != 0 && st.is_regular() {
-        s.push_str("; setgid bit gained");
-    }
-    s
 }
 
 #[cfg(test)]

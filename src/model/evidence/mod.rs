@@ -265,9 +265,11 @@ pub enum UnownedWhat {
     Setuid,
     /// An ELF executable.
     ElfExecutable,
-    /// An ELF shared object.
-    SharedObject,
-    /// A `#!` script.
+    /// An ELF shared object or PIE executable.
+    ElfSharedObject,
+    /// Another ELF file with an execute bit.
+    ElfOther,
+    /// A `#!` script with an execute bit.
     Script,
     /// A regular file.
     File,
@@ -277,10 +279,8 @@ pub enum UnownedWhat {
     Device,
     /// A FIFO.
     Fifo,
-    /// A socket.
-    Socket,
-    /// Anything else.
-    Other,
+    /// Anything else (a socket).
+    Special,
 }
 
 /// A file no package owns.
@@ -317,11 +317,15 @@ impl UnownedEvidence {
                 name(&self.actual.group, out);
                 out.extend_from_slice(b"): whoever runs it gets its owner's privileges");
             }
-            UnownedWhat::ElfExecutable | UnownedWhat::SharedObject | UnownedWhat::Script => {
+            UnownedWhat::ElfExecutable
+            | UnownedWhat::ElfSharedObject
+            | UnownedWhat::ElfOther
+            | UnownedWhat::Script => {
                 let what = match self.what {
                     UnownedWhat::ElfExecutable => "ELF executable",
-                    UnownedWhat::SharedObject => "ELF shared object",
-                    _ => "script",
+                    UnownedWhat::ElfSharedObject => "ELF shared object or PIE executable",
+                    UnownedWhat::ElfOther => "ELF file with an execute bit",
+                    _ => "script with an execute bit",
                 };
                 put(
                     out,
@@ -334,10 +338,9 @@ impl UnownedEvidence {
                 let what = match other {
                     UnownedWhat::Symlink => "symlink",
                     UnownedWhat::Device => "device node",
-                    UnownedWhat::Fifo => "fifo",
-                    UnownedWhat::Socket => "socket",
+                    UnownedWhat::Fifo => "FIFO",
                     UnownedWhat::File => "file",
-                    _ => "entry",
+                    _ => "special file",
                 };
                 put(out, format_args!("{what} no package owns"));
             }
@@ -433,6 +436,15 @@ pub enum Unread {
     File,
     /// A Python source, to compare bytecode with.
     Source,
+    /// A Python source could not even be looked up (the finding's path is
+    /// the source).
+    SourceEntry,
+    /// A `.pth` file in a site directory.
+    PthFile,
+    /// `sitecustomize.py` / `usercustomize.py`.
+    StartupModule,
+    /// `/etc/ld.so.preload`.
+    PreloadList,
     /// A file, to tell whether it is executable.
     ExecutableCandidate,
     /// An account file (`/etc/passwd`, `/etc/group`).
@@ -533,6 +545,21 @@ impl Incomplete {
                     }
                     Unread::File => {
                         put(out, format_args!("{check}: cannot read "));
+                        out.extend_from_slice(path);
+                        put(out, format_args!(" ({error})"));
+                    }
+                    Unread::SourceEntry => {
+                        put(out, format_args!("{check}: cannot examine the source "));
+                        out.extend_from_slice(path);
+                        put(out, format_args!(" ({error})"));
+                    }
+                    Unread::PthFile | Unread::StartupModule | Unread::PreloadList => {
+                        let what = match what {
+                            Unread::PthFile => ".pth file",
+                            Unread::StartupModule => "startup module",
+                            _ => "the loader's preload list",
+                        };
+                        put(out, format_args!("{check}: cannot read {what} "));
                         out.extend_from_slice(path);
                         put(out, format_args!(" ({error})"));
                     }

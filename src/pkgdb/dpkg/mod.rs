@@ -51,8 +51,10 @@ use self::diversions::Diversions;
 use self::filters::PathFilters;
 use self::status::{ConffileDigest, PackageState, StatusEntry};
 use crate::error::{DatabaseError, Error};
-use crate::model::{Finding, FindingKind, Severity, VerifyAttrs};
-use crate::output::{escape_bytes, escape_path};
+use crate::model::evidence::{DatabaseProblem, HeaderEvidence};
+use crate::model::{
+    About, Evidence, Finding, FindingKind, Incomplete, Problem, Severity, Stage, VerifyAttrs,
+};
 use crate::pkgdb::{
     Database, DigestAlgo, FileFlags, FileRecord, FileState, Package, PathKeyer, PrehashedState,
 };
@@ -233,32 +235,23 @@ pub fn open(root: &Root, rel: &Path) -> Result<Dpkg, Error> {
     let alternatives = r.resolve_alternatives(plans, &mut owner);
 
     if !half_installed.is_empty() {
-        let mut f = Finding::new(
-            FindingKind::CheckIncomplete,
+        r.notes.push(incomplete(
             Severity::Low,
-            format!(
-                "{} package(s) are half-installed (an install or removal was interrupted), \
-                 so their files are not verified: {}",
-                half_installed.len(),
-                half_installed.join(", ")
-            ),
-        );
-        f.count = Some(half_installed.len() as u64);
-        f.compute_id("dpkg-half-installed");
-        r.notes.push(f);
+            About::nothing().scope("dpkg-half-installed"),
+            DatabaseProblem::HalfInstalled {
+                count: half_installed.len() as u64,
+                packages: half_installed,
+            },
+        ));
     }
     if config_files > 0 {
-        let mut f = Finding::new(
-            FindingKind::CheckIncomplete,
+        r.notes.push(incomplete(
             Severity::Info,
-            format!(
-                "{config_files} package(s) are removed but not purged (config-files): \
-                 their leftover conffiles are not verified"
-            ),
-        );
-        f.count = Some(config_files);
-        f.compute_id("dpkg-config-files");
-        r.notes.push(f);
+            About::nothing().scope("dpkg-config-files"),
+            DatabaseProblem::ConfigFiles {
+                count: config_files,
+            },
+        ));
     }
     Ok(Dpkg {
         path: abs,
@@ -389,18 +382,15 @@ impl Reader<'_> {
                     let file = source
                         .map(|p| Path::new("/").join(p))
                         .unwrap_or_else(|| Path::new("/").join(&self.admindir).join("status"));
-                    let mut f = Finding::new(
+                    self.notes.push(Finding::new(
                         FindingKind::HeaderMalformed,
                         Severity::High,
-                        format!(
-                            "dpkg status stanza {record} cannot be parsed ({}); the files of \
-                             the package it describes are not listed",
-                            escape_bytes(error.to_string().as_bytes())
-                        ),
-                    )
-                    .for_path(&file);
-                    f.compute_id(&format!("record-{record}"));
-                    self.notes.push(f);
+                        About::path(file).scope(format!("record-{record}")),
+                        Evidence::Header(HeaderEvidence::StanzaUnparseable {
+                            record,
+                            error: error.to_string(),
+                        }),
+                    ));
                 }
             }
         }
@@ -415,11 +405,7 @@ impl Reader<'_> {
             }
             let path = dir.join(&ent.name);
             if !ent.stat.is_regular() {
-                self.note(
-                    &path,
-                    Severity::Low,
-                    "is not a regular file; it was not read as a package stanza".into(),
-                );
+                self.note(&path, Severity::Low, DatabaseProblem::NotRegular);
                 continue;
             }
             match self.root.read_small(&path, INFO_LIMIT) {
@@ -440,11 +426,9 @@ impl Reader<'_> {
             self.note(
                 &path,
                 Severity::Medium,
-                format!(
-                    "{} line(s) do not form valid diversions and were ignored, so a diverted \
-                     file may be looked for in the wrong place",
-                    d.bad_lines
-                ),
+                DatabaseProblem::BadDiversions {
+                    count: d.bad_lines,
+                },
             );
         }
         d
@@ -527,22 +511,16 @@ impl Reader<'_> {
             l.paths
         });
         if list.is_none() && s.status_d_file.is_none() {
-            let mut f = Finding::new(
-                FindingKind::CheckIncomplete,
+            let list = Path::new("/")
+                .join(&info)
+                .join(format!("{}.list", names[0]));
+            self.notes.push(incomplete(
                 Severity::Medium,
-                format!(
-                    "package {} has no file list (info/{}.list): which paths it owns is \
-                     unknown; only its md5sums and conffiles are checked",
-                    e.name, names[0]
-                ),
-            )
-            .for_path(
-                &Path::new("/")
-                    .join(&info)
-                    .join(format!("{}.list", names[0])),
-            );
-            f.compute_id(&package_key(e));
-            self.notes.push(f);
+                About::path(list).scope(package_key(e)),
+                DatabaseProblem::NoFileList {
+                    package: e.name.clone(),
+                },
+            ));
         }
 
         // Digests: status.d/FILE.md5sums for a distroless stanza, else the
@@ -581,19 +559,14 @@ impl Reader<'_> {
         }
 
         if !e.bad_conffiles.is_empty() {
-            let mut f = Finding::new(
-                FindingKind::CheckIncomplete,
+            self.notes.push(incomplete(
                 Severity::Medium,
-                format!(
-                    "{} Conffiles line(s) of package {} cannot be parsed; those conffiles \
-                     are not verified",
-                    e.bad_conffiles.len(),
-                    e.name
-                ),
-            );
-            f.count = Some(e.bad_conffiles.len() as u64);
-            f.compute_id(&package_key(e));
-            self.notes.push(f);
+                About::nothing().scope(package_key(e)),
+                DatabaseProblem::ConffilesUnparseable {
+                    package: e.name.clone(),
+                    count: e.bad_conffiles.len() as u64,
+                },
+            ));
         }
         let conffiles: HashMap<&[u8], &status::Conffile> =
             e.conffiles.iter().map(|c| (c.path.as_slice(), c)).collect();
@@ -645,18 +618,14 @@ impl Reader<'_> {
             }
         }
         if not_yet > 0 {
-            let mut f = Finding::new(
-                FindingKind::CheckIncomplete,
+            self.notes.push(incomplete(
                 Severity::Low,
-                format!(
-                    "package {} is not configured yet: {not_yet} new conffile(s) have no \
-                     recorded digest and are not verified",
-                    e.name
-                ),
-            );
-            f.count = Some(not_yet);
-            f.compute_id(&package_key(e));
-            self.notes.push(f);
+                About::nothing().scope(package_key(e)),
+                DatabaseProblem::NotConfigured {
+                    package: e.name.clone(),
+                    count: not_yet,
+                },
+            ));
         }
 
         // Without a list (already a note) only a distroless stanza, whose
@@ -712,11 +681,7 @@ impl Reader<'_> {
                 continue;
             }
             let Some(name) = ent.name.to_str().map(str::to_owned) else {
-                self.note(
-                    &path,
-                    Severity::Low,
-                    "alternatives file name is not UTF-8; its links are not verified".into(),
-                );
+                self.note(&path, Severity::Low, DatabaseProblem::AlternativesNameNotUtf8);
                 continue;
             };
             let data = match self.root.read_small(&path, ALTERNATIVES_LIMIT) {
@@ -732,7 +697,9 @@ impl Reader<'_> {
                     self.note(
                         &path,
                         Severity::Low,
-                        format!("cannot be parsed ({e}); the group's links are not verified"),
+                        DatabaseProblem::AlternativesUnparseable {
+                            error: e.to_string(),
+                        },
                     );
                     continue;
                 }
@@ -800,9 +767,7 @@ impl Reader<'_> {
                 self.note(
                     &plan.path,
                     Severity::Low,
-                    "no installed package provides any choice of this alternative; its \
-                     links are not verified"
-                        .into(),
+                    DatabaseProblem::AlternativesUnprovided,
                 );
                 continue;
             };
@@ -819,45 +784,45 @@ impl Reader<'_> {
         out
     }
 
-    fn note(&mut self, rel: &Path, severity: Severity, what: String) {
+    /// A note about the database file or directory at `rel`.
+    fn note(&mut self, rel: &Path, severity: Severity, problem: DatabaseProblem) {
         let abs = Path::new("/").join(rel);
-        let mut f = Finding::new(
-            FindingKind::CheckIncomplete,
-            severity,
-            format!("{}: {what}", escape_path(&abs)),
-        )
-        .for_path(&abs);
-        f.compute_id("dpkg");
-        self.notes.push(f);
+        self.notes
+            .push(incomplete(severity, About::path(abs).scope("dpkg"), problem));
     }
 
     fn note_unreadable(&mut self, rel: &Path, e: &io::Error) {
         self.note(
             rel,
             Severity::Medium,
-            format!("cannot be read ({e}); what it records is not checked"),
+            DatabaseProblem::Unreadable { error: e.into() },
         );
     }
 
     fn note_bad_lines(&mut self, rel: &Path, lines: &[u64], e: &StatusEntry) {
         let abs = Path::new("/").join(rel);
-        let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
-        let mut f = Finding::new(
-            FindingKind::CheckIncomplete,
+        self.notes.push(incomplete(
             Severity::Medium,
-            format!(
-                "{}: {} line(s) cannot be parsed and were not checked (line {}{})",
-                escape_path(&abs),
-                lines.len(),
-                shown.join(", "),
-                if lines.len() > 10 { ", …" } else { "" }
-            ),
-        )
-        .for_path(&abs);
-        f.count = Some(lines.len() as u64);
-        f.compute_id(&package_key(e));
-        self.notes.push(f);
+            About::path(abs).scope(package_key(e)),
+            DatabaseProblem::BadLines {
+                count: lines.len() as u64,
+                lines: lines.iter().take(10).copied().collect(),
+            },
+        ));
     }
+}
+
+/// A `check-incomplete` about the database.
+fn incomplete(severity: Severity, about: About, problem: DatabaseProblem) -> Finding {
+    Finding::new(
+        FindingKind::CheckIncomplete,
+        severity,
+        about,
+        Evidence::Incomplete(Incomplete {
+            check: Stage::Database,
+            problem: Problem::Database(problem),
+        }),
+    )
 }
 
 /// Candidate info file base names, most likely first: `NAME:ARCH` for

@@ -153,13 +153,13 @@ pub enum BdbError {
 /// Read every header of the BerkeleyDB `Packages` file at `rel` (inside
 /// ROOT).
 pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
-    storage::read_with(root, rel, DbFormat::RpmBdb, extract_each)
+    storage::read_with(root, rel, DbFormat::RPM_BDB, extract_each)
 }
 
 /// Open the file at `rel` (inside ROOT) for streaming
 /// ([`crate::pkgdb::Source`]).
 pub fn open(root: &Root, rel: &Path) -> Result<storage::Stored, Error> {
-    storage::Stored::open(root, rel, DbFormat::RpmBdb, extract_each)
+    storage::Stored::open(root, rel, DbFormat::RPM_BDB, extract_each)
 }
 
 /// Walk the hash database in `src` and return every record in it (key 0,

@@ -93,13 +93,13 @@ pub enum NdbError {
 
 /// Read every header of the NDB `Packages.db` file at `rel` (inside ROOT).
 pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
-    storage::read_with(root, rel, DbFormat::RpmNdb, extract_each)
+    storage::read_with(root, rel, DbFormat::RPM_NDB, extract_each)
 }
 
 /// Open the file at `rel` (inside ROOT) for streaming
 /// ([`crate::pkgdb::Source`]).
 pub fn open(root: &Root, rel: &Path) -> Result<storage::Stored, Error> {
-    storage::Stored::open(root, rel, DbFormat::RpmNdb, extract_each)
+    storage::Stored::open(root, rel, DbFormat::RPM_NDB, extract_each)
 }
 
 /// One slot in use.

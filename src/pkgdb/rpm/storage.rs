@@ -31,7 +31,9 @@ use std::path::{Path, PathBuf};
 
 use super::header::{Header, HeaderError, MAX_DATA, MAX_ENTRIES};
 use crate::error::{DatabaseError, Error};
-use crate::model::{Finding, FindingKind, Severity, VerifyAttrs};
+use crate::model::evidence::HeaderEvidence;
+use crate::model::evidence::header::DamageSite;
+use crate::model::{About, Evidence, Finding, FindingKind, Severity, VerifyAttrs};
 use crate::pkgdb::{Database, DbFormat, MalformedRecord, PassOutcome};
 use crate::rootfs::Root;
 
@@ -595,20 +597,19 @@ impl<'e> Assembler<'e> {
         self.outcome.notes = damage
             .iter()
             .map(|d| {
-                let mut f = Finding::new(
+                Finding::new(
                     FindingKind::HeaderMalformed,
                     Severity::High,
-                    format!(
-                        "{} database damaged at {}: {}; whatever records were stored there \
-                         could not be read",
-                        format.as_str(),
-                        d.site,
-                        d.fault
-                    ),
+                    About::path(path).scope(format!("{}-{}", format.as_str(), d.site)),
+                    Evidence::Header(HeaderEvidence::DatabaseDamaged {
+                        format: format.as_str().to_string(),
+                        site: match d.site {
+                            Site::Bucket { bucket } => DamageSite::Bucket { bucket },
+                            Site::Slot { slot } => DamageSite::Slot { slot },
+                        },
+                        error: d.fault.to_string(),
+                    }),
                 )
-                .for_path(path);
-                f.compute_id(&format!("{}-{}", format.as_str(), d.site));
-                f
             })
             .collect();
         self.outcome
@@ -660,12 +661,26 @@ mod tests {
         ));
         assert_eq!(db.notes.len(), 1);
         assert_eq!(db.notes[0].kind, FindingKind::HeaderMalformed);
+        let message = String::from_utf8_lossy(&db.notes[0].message()).into_owned();
         assert!(
-            db.notes[0].message.contains("hash bucket 2"),
-            "{}",
-            db.notes[0].message
+            message.starts_with("rpm-bdb database damaged at hash bucket 2: ")
+                && message.ends_with("; whatever records were stored there could not be read"),
+            "{message}"
         );
-        assert_eq!(db.notes[0].path.as_deref(), Some("/var/lib/rpm/Packages"));
-        assert_eq!(db.notes[0].id.len(), 16);
+        assert_eq!(
+            db.notes[0].path.as_ref().map(|p| p.as_bytes()),
+            Some(&b"/var/lib/rpm/Packages"[..])
+        );
+        assert_eq!(
+            db.notes[0].id,
+            crate::model::FindingId::derive(
+                FindingKind::HeaderMalformed,
+                b"rpm-bdb-hash bucket 2",
+                b"/var/lib/rpm/Packages"
+            )
+        );
+        let json = serde_json::to_value(&db.notes[0]).unwrap();
+        assert_eq!(json["problem"], "database-damaged");
+        assert_eq!(json["site"]["bucket"], 2);
     }
 }

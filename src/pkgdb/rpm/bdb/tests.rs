@@ -464,7 +464,7 @@ fn item_faults() {
     );
     // The duplicate pair of record 1 is reported as such.
     let db = into_database(
-        DbFormat::RpmBdb,
+        DbFormat::RPM_BDB,
         PathBuf::from("/P"),
         extract(&img.bytes()[..]).unwrap(),
     );
@@ -515,7 +515,7 @@ fn fuzz(image: &[u8], page: usize, flips: usize, seed: u64, parse_every: usize) 
             if let Ok(ex) = extract(&image[..c.min(image.len())])
                 && (cut / page).is_multiple_of(parse_every)
             {
-                into_database(DbFormat::RpmBdb, PathBuf::from("/P"), ex);
+                into_database(DbFormat::RPM_BDB, PathBuf::from("/P"), ex);
             }
         }
         cut += page;
@@ -528,7 +528,7 @@ fn fuzz(image: &[u8], page: usize, flips: usize, seed: u64, parse_every: usize) 
             m[at] ^= 1 << (rng.next() % 8);
         }
         if let Ok(ex) = extract(&m[..]) {
-            into_database(DbFormat::RpmBdb, PathBuf::from("/P"), ex);
+            into_database(DbFormat::RPM_BDB, PathBuf::from("/P"), ex);
         }
     }
 }
@@ -552,7 +552,7 @@ fn sles12_packages_yields_108_headers() {
     let ex = extract(&image[..]).unwrap();
     assert_eq!(ex.damage, vec![]);
     assert_eq!(ex.records.len(), 108);
-    let db = into_database(DbFormat::RpmBdb, PathBuf::from("/var/lib/rpm/Packages"), ex);
+    let db = into_database(DbFormat::RPM_BDB, PathBuf::from("/var/lib/rpm/Packages"), ex);
     assert!(db.malformed.is_empty(), "{:?}", db.malformed);
     assert_eq!(db.packages.len(), 108);
     assert_eq!(db.packages.iter().filter(|p| p.is_pubkey()).count(), 2);

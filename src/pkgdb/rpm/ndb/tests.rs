@@ -116,7 +116,7 @@ fn checksum_mismatch_is_a_malformed_record() {
         matches!(blob_of(&ex, 6), Err(StorageFault::Checksum { blkoff: b, .. }) if b == blkoff as u64)
     );
     assert!(blob_of(&ex, 3).is_ok() && blob_of(&ex, 9).is_ok());
-    let db = into_database(DbFormat::RpmNdb, PathBuf::from("/P"), ex);
+    let db = into_database(DbFormat::RPM_NDB, PathBuf::from("/P"), ex);
     assert_eq!(db.malformed.len(), 4); // the three others are not headers
     assert!(db.malformed.iter().any(|m| m.record == 6
         && matches!(
@@ -291,7 +291,7 @@ fn fuzz(image: &[u8], step: usize, flips: usize, seed: u64, parse_every: usize) 
         if let Ok(ex) = extract(&image[..cut])
             && n.is_multiple_of(parse_every)
         {
-            into_database(DbFormat::RpmNdb, PathBuf::from("/P"), ex);
+            into_database(DbFormat::RPM_NDB, PathBuf::from("/P"), ex);
         }
     }
     let mut rng = seed;
@@ -314,7 +314,7 @@ fn fuzz(image: &[u8], step: usize, flips: usize, seed: u64, parse_every: usize) 
             m[at] ^= 1 << (next() % 8);
         }
         if let Ok(ex) = extract(&m[..]) {
-            into_database(DbFormat::RpmNdb, PathBuf::from("/P"), ex);
+            into_database(DbFormat::RPM_NDB, PathBuf::from("/P"), ex);
         }
     }
 }
@@ -337,7 +337,7 @@ fn sle15_packages_db_yields_35_packages() {
     assert_eq!(ex.damage, vec![]);
     assert_eq!(ex.records.len(), 35);
     let db = into_database(
-        DbFormat::RpmNdb,
+        DbFormat::RPM_NDB,
         PathBuf::from("/var/lib/rpm/Packages.db"),
         ex,
     );

@@ -1,0 +1,145 @@
+//! The command line's shape (clap): subcommands, options and their value
+//! sets. Help, completions and the man page are generated from it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rootaudit::check::CheckKind;
+use rootaudit::model::Severity;
+
+/// Offline integrity auditor: verifies a Linux root against its own package
+/// database, with trust anchored outside the target.
+#[derive(Parser, Debug)]
+#[command(name = "rootaudit", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Audit the system mounted at ROOT (default `/`).
+    Scan(ScanArgs),
+    /// Inspect the trust store (the OpenPGP keys headers are checked with).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) of rootaudit to standard output.
+    Man,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// List every key of the trust store: fingerprint, algorithm, user id,
+    /// expiry and status (ok, expired, revoked, unsupported, invalid).
+    List(TrustArgs),
+}
+
+/// Where trusted keys come from: shared by every command that judges
+/// headers or lists keys.
+#[derive(Args, Debug, Clone)]
+pub struct TrustArgs {
+    /// Folder of trusted OpenPGP public keys, from outside the target
+    /// (repeatable). Default: `keys/` beside the binary,
+    /// `../share/rootaudit/keys`, `/etc/rootaudit/keys`.
+    #[arg(long, value_name = "DIR")]
+    pub keys: Vec<PathBuf>,
+}
+
+/// A check `--checks` can select, or `none`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckArg {
+    /// Judge every package header's digests and signatures.
+    Headers,
+    /// Verify every registered file (`rpm -V`).
+    Files,
+    /// Python bytecode and startup hooks no package accounts for.
+    Bytecode,
+    /// Files in package-managed trees that no package owns.
+    Unowned,
+    /// No check: only read the package database.
+    None,
+}
+
+impl CheckArg {
+    /// The check, or `None` for `none`.
+    pub fn check(self) -> Option<CheckKind> {
+        match self {
+            CheckArg::Headers => Some(CheckKind::Headers),
+            CheckArg::Files => Some(CheckKind::Files),
+            CheckArg::Bytecode => Some(CheckKind::Bytecode),
+            CheckArg::Unowned => Some(CheckKind::Unowned),
+            CheckArg::None => None,
+        }
+    }
+}
+
+/// Report format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// `rpm -V` layout and a summary, escaped for the terminal.
+    Text,
+    /// One JSON document (schema 2).
+    Json,
+    /// JSON Lines, streamed as the scan goes: begin, findings, end.
+    Jsonl,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Root of the system to audit (e.g. /mnt/sysimage).
+    #[arg(default_value = "/")]
+    pub root: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Comma-separated checks to run. Default: all. `none` only reads the
+    /// package database (timing, database checks).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub checks: Option<Vec<CheckArg>>,
+    /// Package database path inside ROOT (a file, or the directory holding
+    /// it); default: auto-detect.
+    #[arg(long, value_name = "PATH")]
+    pub dbpath: Option<PathBuf>,
+    /// Package database format; default: auto-detect.
+    #[arg(long, value_name = "FORMAT", value_parser = db_names())]
+    pub db: Option<String>,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Severity::Low)]
+    pub fail_on: Severity,
+    /// No progress line.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Rank unsigned package headers high instead of medium.
+    #[arg(long)]
+    pub require_signatures: bool,
+    /// List every unregistered pyc and unowned file instead of one info
+    /// summary per directory tree.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Comma-separated trees (inside ROOT) the `unowned` check walks,
+    /// replacing the defaults; `!/PATH` excludes a subtree, a trailing `*`
+    /// matches directory names (`/lib*`). Default: /usr, /bin, /sbin,
+    /// /lib*, /boot, selected /etc subtrees, minus /usr/local.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub unowned_trees: Option<Vec<String>>,
+}
+
+/// `--db` accepts the names of the detection table's formats.
+fn db_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        rootaudit::pkgdb::FORMATS.iter().map(|f| f.format.as_str()),
+    )
+}

@@ -1,0 +1,217 @@
+//! [`ReportSink`]: where a scan's results go, as they are made.
+//!
+//! The scan calls [`ReportSink::begin`] once the database is open, then
+//! [`ReportSink::finding`] once per finding, in final form (its header
+//! verdict attached), while the scan runs, then [`ReportSink::finish`] with
+//! the totals. Sinks decide presentation: the text and JSON writers of
+//! `crate::output` sort and summarise (rollups), a JSON Lines writer
+//! streams, the TUI shows findings as they arrive. Progress is not pushed
+//! through the sink: front ends sample [`crate::check::Counters`].
+//!
+//! [`Collect`] keeps everything in a [`Report`] (what [`super::ScanBuilder::run`]
+//! returns).
+
+use std::io;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::CheckSet;
+use crate::model::{Bytes, Finding, Severity};
+use crate::pkgdb::DbFormat;
+use crate::trust::headers::PackageTrust;
+
+/// Receives a scan's results as the scan makes them.
+pub trait ReportSink {
+    /// The scan has opened the database and is about to check.
+    fn begin(&mut self, info: &ScanInfo) -> io::Result<()>;
+    /// One finding, in final form. Called exactly once per finding.
+    fn finding(&mut self, finding: &Finding) -> io::Result<()>;
+    /// The scan is over (completely or not: see [`ScanEnd::complete`]).
+    fn finish(&mut self, end: &ScanEnd) -> io::Result<()>;
+}
+
+/// What a scan is about, known before the first finding.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScanInfo {
+    /// ROOT as given.
+    pub root: Bytes,
+    /// The checks that run.
+    #[serde(serialize_with = "checks_names")]
+    pub checks: CheckSet,
+    /// The database used.
+    pub database: DatabaseInfo,
+    /// What the trust store holds.
+    pub trust: TrustInfo,
+}
+
+fn checks_names<S: serde::Serializer>(c: &CheckSet, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(c.iter().map(|c| c.as_str()))
+}
+
+/// What the database is.
+#[derive(Clone, Debug, Serialize)]
+pub struct DatabaseInfo {
+    /// Format.
+    #[serde(serialize_with = "format_name")]
+    pub format: DbFormat,
+    /// Path inside the target.
+    pub path: Bytes,
+    /// Packages read (without `gpg-pubkey` entries).
+    pub packages: u64,
+    /// True when a WAL was read through a private copy.
+    pub wal: bool,
+    /// The verify attributes this format records (others cannot be
+    /// checked), by rpm column name.
+    pub checks: Vec<&'static str>,
+    /// Other package databases present in the target but not used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_found: Vec<AlsoFound>,
+}
+
+fn format_name<S: serde::Serializer>(f: &DbFormat, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(f.as_str())
+}
+
+/// Another database present in the target.
+#[derive(Clone, Debug, Serialize)]
+pub struct AlsoFound {
+    /// Its format.
+    #[serde(serialize_with = "format_name")]
+    pub format: DbFormat,
+    /// Its path inside the target.
+    pub path: Bytes,
+}
+
+/// What the trust store holds, for the report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TrustInfo {
+    /// Certificates in the trust store.
+    pub keys: u64,
+    /// Folders they were loaded from (outside the target).
+    pub dirs: Vec<Bytes>,
+    /// Key files that gave no usable key, and certificates whose algorithm
+    /// cannot be verified.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<TrustProblem>,
+}
+
+/// A key file or key the trust store could not use.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrustProblem {
+    /// The key file.
+    pub path: Bytes,
+    /// Why (raw text).
+    pub reason: String,
+}
+
+/// Totals of a scan.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    /// Packages read.
+    pub packages: u64,
+    /// Files verified.
+    pub files_checked: u64,
+    /// Bytes read to compute digests.
+    pub bytes_hashed: u64,
+    /// Number of findings the scan made (a sink that summarises reports
+    /// how many it wrote).
+    pub findings: u64,
+    /// Wall time.
+    pub elapsed_ms: u64,
+}
+
+/// What the scan knows at its end.
+#[derive(Clone, Debug, Default)]
+pub struct ScanEnd {
+    /// Totals.
+    pub summary: Summary,
+    /// Header trust verdict of every package record (check `headers`;
+    /// empty when it did not run).
+    pub packages: Vec<PackageTrust>,
+    /// `gpg-pubkey` keys in the target's own rpm database.
+    pub target_keys: u64,
+    /// False when the scan was stopped before it finished.
+    pub complete: bool,
+    /// The most severe finding, if any.
+    pub worst: Option<Severity>,
+}
+
+/// The result of a scan, whole: what [`Collect`] gathers.
+#[derive(Debug)]
+pub struct Report {
+    /// ROOT as given.
+    pub root: PathBuf,
+    /// What the scan was about.
+    pub info: ScanInfo,
+    /// Findings, in the order the scan made them.
+    pub findings: Vec<Finding>,
+    /// The end.
+    pub end: ScanEnd,
+}
+
+impl Report {
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// A sink that keeps everything.
+#[derive(Debug, Default)]
+pub struct Collect {
+    info: Option<ScanInfo>,
+    findings: Vec<Finding>,
+    end: Option<ScanEnd>,
+}
+
+impl Collect {
+    /// An empty collector.
+    pub fn new() -> Collect {
+        Collect::default()
+    }
+
+    /// The report, once the scan finished (`None` if it never began).
+    pub fn into_report(self, root: PathBuf) -> Option<Report> {
+        Some(Report {
+            root,
+            info: self.info?,
+            findings: self.findings,
+            end: self.end.unwrap_or_default(),
+        })
+    }
+}
+
+impl ReportSink for Collect {
+    fn begin(&mut self, info: &ScanInfo) -> io::Result<()> {
+        self.info = Some(info.clone());
+        Ok(())
+    }
+
+    fn finding(&mut self, finding: &Finding) -> io::Result<()> {
+        self.findings.push(finding.clone());
+        Ok(())
+    }
+
+    fn finish(&mut self, end: &ScanEnd) -> io::Result<()> {
+        self.end = Some(end.clone());
+        Ok(())
+    }
+}
+
+/// Every sink of a list, in order (e.g. a JSON file and the TUI).
+pub struct Tee<'a>(pub Vec<&'a mut (dyn ReportSink + Send)>);
+
+impl ReportSink for Tee<'_> {
+    fn begin(&mut self, info: &ScanInfo) -> io::Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.begin(info))
+    }
+
+    fn finding(&mut self, finding: &Finding) -> io::Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.finding(finding))
+    }
+
+    fn finish(&mut self, end: &ScanEnd) -> io::Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.finish(end))
+    }
+}

@@ -6,7 +6,7 @@
 mod cli;
 
 use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -157,7 +157,7 @@ fn refuse_output_inside_root(root: &Path, out: &Path) -> anyhow::Result<()> {
 
 /// Trust flows from outside in: refuse a `--keys` folder inside a mounted
 /// ROOT (the target would vouch for itself).
-fn refuse_keys_inside_root(root: &Path, keys: &PathBuf) -> anyhow::Result<()> {
+fn refuse_keys_inside_root(root: &Path, keys: &Path) -> anyhow::Result<()> {
     let (Ok(root), Ok(dir)) = (root.canonicalize(), keys.canonicalize()) else {
         return Ok(()); // a missing root or folder is reported by the scan
     };

@@ -340,10 +340,10 @@ Maintainer: T <t@example.org>\nDescription: wrapper\n",
         assert_eq!(f["severity"], want, "{f}");
     }
     let hello = a.findings_for("/usr/bin/demo-hello");
-    assert_eq!(hello[0]["package"], "demo-tools-1:1.0-1.all");
+    assert_eq!(hello[0]["package"]["nevra"], "demo-tools-1:1.0-1.all");
     assert_eq!(hello[0]["verify"], "..5......");
     let lib_f = a.findings_for("/usr/lib/demo/libdemo.so.2");
-    assert_eq!(lib_f[0]["package"], format!("demo-lib-2.0.{arch}"));
+    assert_eq!(lib_f[0]["package"]["nevra"], format!("demo-lib-2.0.{arch}"));
 
     // Where rootaudit sees more than debsums: debsums skips any changed
     // file whose `dpkg -S` names a diversion or several packages, so it is
@@ -361,9 +361,9 @@ Maintainer: T <t@example.org>\nDescription: wrapper\n",
     assert_eq!(rc2, want, "{}", a.raw);
     assert_eq!(rm2, dm);
     let cat = a.findings_for("/usr/bin/demo-cat");
-    assert_eq!(cat[0]["package"], "demo-divert-3-1.all");
+    assert_eq!(cat[0]["package"]["nevra"], "demo-divert-3-1.all");
     let distrib = a.findings_for("/usr/bin/demo-cat.distrib");
-    assert_eq!(distrib[0]["package"], "demo-tools-1:1.0-1.all");
+    assert_eq!(distrib[0]["package"]["nevra"], "demo-tools-1:1.0-1.all");
     let alt = a.findings_for("/etc/alternatives/demo");
     assert_eq!(alt.len(), 1, "{}", a.raw);
     assert_eq!(alt[0]["verify"], "....L....");

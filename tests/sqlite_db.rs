@@ -149,9 +149,9 @@ fn wal_only_package_is_seen_and_target_untouched() {
         audit.raw
     );
     let b2 = audit.findings_for("/usr/share/wal/b2");
-    assert_eq!(b2[0]["package"], b.nevra.as_str());
+    assert_eq!(b2[0]["package"]["nevra"], b.nevra.as_str());
     let a2 = audit.findings_for("/usr/share/wal/a2");
-    assert_eq!(a2[0]["package"], a.nevra.as_str());
+    assert_eq!(a2[0]["package"]["nevra"], a.nevra.as_str());
 
     // The oracle agrees (rpm recovers the WAL too; it rewrites -shm, so it
     // runs after the snapshot comparison).
@@ -181,7 +181,7 @@ fn wal_without_shm_is_read_without_creating_shm() {
     assert_eq!(audit.json["database"]["packages"], 2, "{}", audit.raw);
     let b1 = audit.findings_for("/usr/share/wal/b1");
     assert_eq!(b1.len(), 1, "{}", audit.raw);
-    assert_eq!(b1[0]["package"], b.nevra.as_str());
+    assert_eq!(b1[0]["package"]["nevra"], b.nevra.as_str());
 }
 
 /// No WAL at all (`-wal`/`-shm` removed after a clean checkpoint): the

@@ -16,6 +16,7 @@ mod confinement;
 mod dpkg;
 mod otherdb;
 mod parity;
+mod report;
 mod sqlite_db;
 mod static_binary;
 mod trust;

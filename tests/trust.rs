@@ -445,7 +445,7 @@ fn signed_packages_trusted_only_with_their_key() {
     let unsigned = header_findings(&both, "header-unsigned");
     assert_eq!(unsigned.len(), 1);
     assert_eq!(unsigned[0]["severity"], "medium");
-    assert_eq!(unsigned[0]["package"], c.nevra.as_str());
+    assert_eq!(unsigned[0]["package"]["nevra"], c.nevra.as_str());
     assert_eq!(both.json["trust"]["keys"], 2);
     let strict = rootaudit_json(
         &root,
@@ -472,7 +472,7 @@ fn signed_packages_trusted_only_with_their_key() {
     assert_eq!(untrusted.len(), 1, "{}", only_rsa.raw);
     assert_eq!(untrusted[0]["severity"], "high");
     assert_eq!(untrusted[0]["key_id"], ed.key_id.as_str());
-    assert_eq!(untrusted[0]["package"], b.nevra.as_str());
+    assert_eq!(untrusted[0]["package"]["nevra"], b.nevra.as_str());
 
     // No keys at all: one sentence and one line per signing key.
     let empty = tempfile::tempdir().unwrap();
@@ -541,7 +541,7 @@ fn flipped_region_byte_is_bad_signature_and_files_still_checked() {
         let f = header_findings(&audit, kind);
         assert_eq!(f.len(), 1, "{kind}: {}", audit.raw);
         assert_eq!(f[0]["severity"], "critical");
-        assert_eq!(f[0]["package"], a.nevra.as_str());
+        assert_eq!(f[0]["package"]["nevra"], a.nevra.as_str());
     }
     let file = audit.findings_for("/usr/bin/trust-flip");
     assert_eq!(file.len(), 1, "{}", audit.raw);

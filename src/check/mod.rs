@@ -26,9 +26,9 @@ pub mod walk;
 use std::fmt;
 
 use crate::pkgdb::{OwnershipIndex, Source};
-pub use counters::{Counters, Phase, Snapshot};
 use crate::rootfs::Root;
 use crate::rootfs::accounts::Accounts;
+pub use counters::{Counters, Phase, Snapshot};
 
 /// A check that `--checks` can select.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]

@@ -28,8 +28,8 @@ use rayon::prelude::*;
 use super::ScanContext;
 use super::walk::{Ownership, Visit, Walker, is_absent};
 use crate::model::{
-    About, Account, Bytes, Evidence, FileAttrs, Finding, FindingKind, Incomplete, OsError,
-    Problem, Severity, Stage, UnownedEvidence, UnownedWhat, Unread,
+    About, Account, Bytes, Evidence, FileAttrs, Finding, FindingKind, Incomplete, OsError, Problem,
+    Severity, Stage, UnownedEvidence, UnownedWhat, Unread,
 };
 use crate::rootfs::{FileStat, Root};
 
@@ -267,11 +267,11 @@ fn classify(ctx: &ScanContext<'_>, path: &Path, st: &FileStat, tree: &Path) -> F
             kind,
             sev,
             About::path(path),
-            Evidence::Unowned(UnownedEvidence {
+            Evidence::Unowned(Box::new(UnownedEvidence {
                 what,
                 tree: Bytes::from(key.as_path()),
                 actual,
-            }),
+            })),
         )
     };
     if st.is_regular() && st.mode & 0o6000 != 0 {
@@ -291,12 +291,7 @@ fn classify(ctx: &ScanContext<'_>, path: &Path, st: &FileStat, tree: &Path) -> F
             Ok(head) => {
                 if let Some(what) = executable_kind(&head, exec_bit, lib) {
                     actual.user = Some(owner);
-                    return mk(
-                        FindingKind::UnownedExecutable,
-                        Severity::High,
-                        what,
-                        actual,
-                    );
+                    return mk(FindingKind::UnownedExecutable, Severity::High, what, actual);
                 }
             }
             Err(e) if is_absent(&e) => {}
@@ -446,7 +441,7 @@ mod tests {
         let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0".to_vec();
         assert_eq!(
             executable_kind(&elf, true, false),
-            Some("ELF shared object or PIE executable")
+            Some(UnownedWhat::ElfSharedObject)
         );
         assert!(executable_kind(&elf, false, true).is_some());
         assert!(executable_kind(&elf, false, false).is_none());

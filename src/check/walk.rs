@@ -136,7 +136,7 @@ impl WalkProblem {
             WalkProblem::EntryLimit { .. } => (
                 Severity::Info,
                 Problem::EntryLimit {
-                    max_entries: MAX_ENTRIES as u64,
+                    max_entries: MAX_ENTRIES,
                 },
             ),
             WalkProblem::PseudoFs { fs, .. } => (

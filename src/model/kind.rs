@@ -132,7 +132,17 @@ impl fmt::Display for FindingKind {
 
 /// How urgent a finding is. Ordered: `Info < Low < … < Critical`.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
@@ -178,4 +188,3 @@ impl fmt::Display for Severity {
         f.write_str(self.as_str())
     }
 }
-

@@ -33,8 +33,9 @@ mod package;
 
 pub use bytes::Bytes;
 pub use evidence::{
-    Evidence, FileEvidence, Incomplete, OsError, Problem, Rollup, Stage, UnownedEvidence,
-    UnownedWhat, Unread,
+    BytecodeEvidence, DatabaseProblem, Evidence, FileEvidence, HeaderEvidence, HookEvidence,
+    Incomplete, OsError, Problem, Rollup, Stage, TargetKeyEvidence, UnownedEvidence, UnownedWhat,
+    Unread,
 };
 pub use file::{
     Account, Digest, DigestAlgo, FileAttrs, FileFlags, FileRecord, FileState, Verify, VerifyAttrs,

@@ -92,7 +92,10 @@ mod tests {
         let mut buf = Vec::new();
         let mut t = Terminal::new(&mut buf);
         t.line(b"x \x1b]0;owned\x07 \n y\t\xff").unwrap();
-        assert_eq!(buf.iter().filter(|&&b| b < 0x20).collect::<Vec<_>>(), [&b'\n']);
+        assert_eq!(
+            buf.iter().filter(|&&b| b < 0x20).collect::<Vec<_>>(),
+            [&b'\n']
+        );
         assert!(buf.ends_with(b"\n"));
     }
 }

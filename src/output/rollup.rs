@@ -86,18 +86,23 @@ mod tests {
             FindingKind::UnownedFile,
             Severity::Info,
             About::path(path),
-            Evidence::Unowned(UnownedEvidence {
+            Evidence::Unowned(Box::new(UnownedEvidence {
                 what: UnownedWhat::File,
                 tree: Bytes::from(tree),
                 actual: Default::default(),
-            }),
+            })),
         )
     }
 
     #[test]
     fn one_summary_per_tree_with_sorted_examples() {
         let mut r = Rollups::default();
-        for p in ["/usr/share/d", "/usr/share/a", "/usr/share/c", "/usr/share/b"] {
+        for p in [
+            "/usr/share/d",
+            "/usr/share/a",
+            "/usr/share/c",
+            "/usr/share/b",
+        ] {
             assert!(r.offer(unowned(p, "/usr/share")).is_none());
         }
         assert!(r.offer(unowned("/boot/x", "/boot")).is_none());
@@ -112,12 +117,18 @@ mod tests {
         assert!(r.offer(setuid).is_some(), "other kinds pass through");
         let out = r.finish();
         assert_eq!(out.len(), 2);
-        let share = out.iter().find(|f| f.path_bytes() == b"/usr/share").unwrap();
+        let share = out
+            .iter()
+            .find(|f| f.path_bytes() == b"/usr/share")
+            .unwrap();
         let Evidence::Rollup(roll) = &share.evidence else {
             panic!("{share:?}")
         };
         assert_eq!(roll.count, 4);
-        assert_eq!(roll.examples, ["/usr/share/a", "/usr/share/b", "/usr/share/c"]);
+        assert_eq!(
+            roll.examples,
+            ["/usr/share/a", "/usr/share/b", "/usr/share/c"]
+        );
         let msg = String::from_utf8(share.message()).unwrap();
         assert!(
             msg.starts_with("4 files under /usr/share that no package owns (e.g. /usr/share/a"),

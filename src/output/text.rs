@@ -97,8 +97,11 @@ pub fn is_header_kind(kind: FindingKind) -> bool {
 
 /// The key id a header or key finding names, if any.
 fn key_id(f: &Finding) -> Option<String> {
-    let v = serde_json::to_value(&f.evidence).ok()?;
-    v.get("key_id")?.as_str().map(str::to_owned)
+    match &f.evidence {
+        Evidence::Header(h) => h.key_id().map(str::to_owned),
+        Evidence::TargetKey(k) => Some(k.key_id().to_owned()),
+        _ => None,
+    }
 }
 
 /// The header findings as lines: one per finding, except that untrusted
@@ -321,7 +324,11 @@ pub fn summary(end: &ScanEnd, findings: &[Finding]) -> Vec<u8> {
         n,
         if n == 1 { "" } else { "s" },
         detail,
-        if end.complete { "" } else { " (partial: the scan was stopped)" }
+        if end.complete {
+            ""
+        } else {
+            " (partial: the scan was stopped)"
+        }
     )
     .into_bytes()
 }

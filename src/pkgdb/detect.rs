@@ -81,7 +81,10 @@ pub static FORMATS: &[FormatSpec] = &[
     FormatSpec {
         format: DbFormat::RPM_NDB,
         // SLES 15.
-        locations: &["usr/lib/sysimage/rpm/Packages.db", "var/lib/rpm/Packages.db"],
+        locations: &[
+            "usr/lib/sysimage/rpm/Packages.db",
+            "var/lib/rpm/Packages.db",
+        ],
         file_name: "Packages.db",
         together: false,
         open: |root, rel| Ok(Source::stored(rpm::ndb::open(root, rel)?)),

@@ -145,4 +145,3 @@ impl Package {
         self.name == "gpg-pubkey"
     }
 }
-

@@ -46,13 +46,13 @@ use std::time::Instant;
 
 use crate::check::CheckKind;
 use crate::check::files::{FileTotals, Job, LARGE_FILE};
-use crate::check::{ScanContext, files};
 pub use crate::check::{Counters, Phase, Snapshot};
+use crate::check::{ScanContext, files};
 use crate::error::Error;
 use crate::model::evidence::HeaderEvidence;
 use crate::model::{
-    About, Bytes, Evidence, Finding, FindingKind, HeaderVerdict, Incomplete,
-    OsError, PackageRef, Problem, Severity, Stage, Unread,
+    About, Bytes, Evidence, Finding, FindingKind, HeaderVerdict, Incomplete, OsError, PackageRef,
+    Problem, Severity, Stage, Unread,
 };
 use crate::pkgdb::{self, DbFormat};
 use crate::rootfs::Root;

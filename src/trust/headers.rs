@@ -22,8 +22,8 @@ use super::keyring::TrustStore;
 use super::verify::{
     self, DigestStatus, HeaderCheck, HeaderVerdict, SignatureCheck, SignatureStatus,
 };
-pub use crate::model::evidence::header::{date, tag_name};
 use crate::model::evidence::header::{BadSignature, DigestFault, UntrustedSigner};
+pub use crate::model::evidence::header::{date, tag_name};
 use crate::model::evidence::{HeaderEvidence, TargetKeyEvidence};
 use crate::model::{
     About, Bytes, Evidence, Finding, FindingKind, Incomplete, PackageRef, Problem, Severity, Stage,
@@ -584,7 +584,7 @@ mod tests {
             }
         }
         Database {
-            format: DbFormat::RpmSqlite,
+            format: DbFormat::RPM_SQLITE,
             path: PathBuf::from("/var/lib/rpm/rpmdb.sqlite"),
             packages,
             malformed,
@@ -916,7 +916,7 @@ mod tests {
         headerless.header = None;
         judge.packages(std::slice::from_ref(&headerless));
         assert_eq!(judge.verdict(5), None);
-        let out = judge.finish(DbFormat::Dpkg);
+        let out = judge.finish(DbFormat::DPKG);
         assert_eq!(out.findings.len(), 1);
         assert_eq!(
             text(&out.findings[0]),
@@ -952,7 +952,13 @@ mod tests {
         p.release = "53a7ff4b".into();
         p.arch = None;
         p.header = None;
-        let fs = target_key_findings(&p, 0, &TrustStore::empty(), &TrustStore::empty(), &BTreeMap::new());
+        let fs = target_key_findings(
+            &p,
+            0,
+            &TrustStore::empty(),
+            &TrustStore::empty(),
+            &BTreeMap::new(),
+        );
         assert_eq!(fs.len(), 1);
         assert_eq!(
             text(&fs[0]),

@@ -505,7 +505,7 @@ impl Classifier<'_> {
             kind,
             sev,
             About::path(path).of(owner),
-            Evidence::Bytecode(evidence),
+            Evidence::Bytecode(Box::new(evidence)),
         )
     }
 
@@ -772,13 +772,12 @@ impl Classifier<'_> {
                         recorded: mtime,
                         actual: src_mtime,
                     })
-                } else if let Some(size) = size.filter(|&s| s != src_size) {
-                    Some(HeaderMismatch::Size {
-                        recorded: size,
-                        actual: src_size,
-                    })
                 } else {
-                    None
+                    size.filter(|&s| s != src_size)
+                        .map(|recorded| HeaderMismatch::Size {
+                            recorded,
+                            actual: src_size,
+                        })
                 }
             }
             Invalidation::Hash { hash, .. } => {
@@ -884,5 +883,187 @@ mod tests {
         // Names no identifier has are not judged, even absent from the source.
         assert!(imports_missing_from(&imports[2..], b"").is_empty());
         assert!(imports_missing_from(&imports, b"import os . path, socket").is_empty());
+    }
+
+    /// The classification of real pycs on a small tree: the sentence, the
+    /// evidence, and what `--verbose` keeps of an unregistered pyc.
+    #[test]
+    fn classify_real_pycs() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pyc");
+        let source = std::fs::read(fixtures.join("sample.py")).unwrap();
+        let pyc311 = std::fs::read(fixtures.join("sample.cpython-311.pyc")).unwrap();
+        let t = tempfile::tempdir().unwrap();
+        let site = t.path().join("usr/lib/python3.11/site-packages");
+        std::fs::create_dir_all(site.join("__pycache__")).unwrap();
+        let put = |name: &str, data: &[u8], mtime: u64| {
+            let p = site.join(name);
+            std::fs::write(&p, data).unwrap();
+            let f = std::fs::File::options().write(true).open(&p).unwrap();
+            f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime))
+                .unwrap();
+        };
+        put("sample.py", &source, 1_600_000_000);
+        put("__pycache__/sample.cpython-311.pyc", &pyc311, 0);
+        put("moved.py", &source, 1_700_000_000);
+        put("__pycache__/moved.cpython-311.pyc", &pyc311, 0);
+        put("__pycache__/gone.cpython-311.pyc", &pyc311, 0);
+        put("evil.pyc", &pyc311, 0);
+        put("notes.pyc", b"hello\n", 0);
+
+        let root = Root::open(t.path()).unwrap();
+        let index = OwnershipIndex::default();
+        let own = Ownership::plain(&index);
+        let code = PackagedCode::default();
+        let mut cl = Classifier {
+            root: &root,
+            own: &own,
+            code: &code,
+            index: &index,
+            pythons: [PyVersion::new(3, 11), PyVersion::new(3, 12)].into(),
+            verbose: false,
+        };
+        let dir = "/usr/lib/python3.11/site-packages";
+        let classify = |cl: &Classifier<'_>, name: &str| {
+            let path = Path::new(dir).join(name);
+            let c = Candidate {
+                tree: tree_key(Path::new("/usr/lib/python3.11"), &path),
+                path,
+                kind: CandKind::Pyc,
+            };
+            let f = cl.pyc(&c).expect(name);
+            let Evidence::Bytecode(e) = f.evidence.clone() else {
+                panic!("{name}: {f:?}");
+            };
+            (f, e)
+        };
+        let msg = |f: &Finding| String::from_utf8(f.message()).unwrap();
+        let imports: Vec<Bytes> = [
+            "os",
+            "os.path",
+            "socket",
+            "subprocess",
+            "urllib.request",
+            "base64",
+            "json",
+        ]
+        .map(Bytes::from)
+        .to_vec();
+
+        // Consistent: one finding per file, with its tree; nothing decoded
+        // is kept without --verbose.
+        let (f, e) = classify(&cl, "__pycache__/sample.cpython-311.pyc");
+        assert_eq!(
+            (f.kind, f.severity),
+            (FindingKind::BytecodeUnregistered, Severity::Info)
+        );
+        assert_eq!(
+            f.id,
+            crate::model::FindingId::derive(
+                FindingKind::BytecodeUnregistered,
+                b"",
+                format!("{dir}/__pycache__/sample.cpython-311.pyc").as_bytes()
+            )
+        );
+        assert_eq!(e.tree, Some(Bytes::from("/usr/lib/python3.11")));
+        assert_eq!(e.reason, BytecodeReason::Consistent);
+        assert_eq!(e.code, CodeState::Unexamined);
+        assert!(e.imports.is_empty() && e.strings.is_empty() && e.compiled_from.is_none());
+        assert_eq!(
+            msg(&f),
+            "bytecode (CPython 3.11, timestamp-based) consistent with sample.py; no package owns it"
+        );
+        cl.verbose = true;
+        let (f, e) = classify(&cl, "__pycache__/sample.cpython-311.pyc");
+        assert_eq!(e.tree, Some(Bytes::from("/usr/lib/python3.11")));
+        assert_eq!(e.imports, imports);
+        assert!(e.strings.contains(&Bytes::from("/bin/sh")));
+        assert_eq!(
+            msg(&f),
+            "bytecode (CPython 3.11, timestamp-based) consistent with sample.py; no package owns \
+             it [compiled from sample.py]"
+        );
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["imports"][0], "os", "{json}");
+        assert_eq!(
+            json["strings"].as_array().map(Vec::len),
+            Some(e.strings.len())
+        );
+        assert_eq!(json["reason"], "consistent", "{json}");
+        assert_eq!(json["pyc"]["version"], "3.11", "{json}");
+        assert_eq!(json["pyc"]["mtime"], 1_600_000_000u64, "{json}");
+        assert!(json.get("count").is_none(), "{json}");
+        cl.verbose = false;
+
+        // Stale: the source moved on.
+        let (f, e) = classify(&cl, "__pycache__/moved.cpython-311.pyc");
+        assert_eq!(
+            (f.kind, f.severity),
+            (FindingKind::BytecodeStale, Severity::Low)
+        );
+        assert_eq!(e.tree, None);
+        assert_eq!(
+            e.imports, imports,
+            "flagged pycs always carry their imports"
+        );
+        assert_eq!(
+            msg(&f),
+            "stale bytecode (CPython 3.11, timestamp-based): the header records source mtime \
+             1600000000, the source has 1700000000, so Python ignores it and recompiles the \
+             source; no package owns it [compiled from sample.py]"
+        );
+
+        // Orphaned: the sentence names the source's whole path.
+        let (f, _) = classify(&cl, "__pycache__/gone.cpython-311.pyc");
+        assert_eq!(
+            (f.kind, f.severity),
+            (FindingKind::BytecodeOrphaned, Severity::Medium)
+        );
+        assert_eq!(
+            msg(&f),
+            format!(
+                "cached bytecode (CPython 3.11, timestamp-based) whose source {dir}/gone.py is \
+                 gone: Python no longer loads it, but it records code that was on this system; \
+                 no package owns it [compiled from sample.py]"
+            )
+        );
+
+        // Sourceless on the default sys.path.
+        let (f, e) = classify(&cl, "evil.pyc");
+        assert_eq!(
+            (f.kind, f.severity),
+            (FindingKind::BytecodeSourceless, Severity::Critical)
+        );
+        assert_eq!(e.imports, imports);
+        assert_eq!(
+            msg(&f),
+            "sourceless bytecode (CPython 3.11, timestamp-based): `import evil` on the default \
+             sys.path runs this file, as there is no evil.py beside it; no package owns it \
+             [compiled from sample.py]"
+        );
+
+        // Not a pyc at all.
+        let (f, _) = classify(&cl, "notes.pyc");
+        assert_eq!(
+            (f.kind, f.severity),
+            (FindingKind::BytecodeForeignMagic, Severity::Medium)
+        );
+        assert_eq!(
+            msg(&f),
+            "not a pyc (magic bytes [68, 65, 6c, 6c]): no CPython loads this file; no package \
+             owns it"
+        );
+
+        // A magic the target has no interpreter for.
+        cl.pythons = [PyVersion::new(3, 12)].into();
+        let (f, _) = classify(&cl, "__pycache__/sample.cpython-311.pyc");
+        assert_eq!(
+            (f.kind, f.severity),
+            (FindingKind::BytecodeForeignMagic, Severity::Low)
+        );
+        assert_eq!(
+            msg(&f),
+            "bytecode no installed Python can load (CPython 3.11, timestamp-based); the target \
+             has CPython 3.12; no package owns it [compiled from sample.py]"
+        );
     }
 }

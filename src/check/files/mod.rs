@@ -395,7 +395,7 @@ impl FileCheck<'_> {
         out.finding = Some(FileVerdict {
             kind,
             severity,
-            evidence: Evidence::File(FileEvidence {
+            evidence: Evidence::File(Box::new(FileEvidence {
                 verify: v,
                 flags: rec.flags,
                 recorded_mode: rec.mode,
@@ -403,7 +403,7 @@ impl FileCheck<'_> {
                 expected,
                 actual,
                 error: read_error.as_ref().map(OsError::from),
-            }),
+            })),
         });
         out
     }

@@ -605,3 +605,281 @@ impl HookEvidence {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{About, Evidence, FindingKind, Severity};
+
+    fn facts(check_source: Option<bool>) -> PycHeaderFacts {
+        PycHeaderFacts {
+            magic: 3495,
+            version: Some(PyVersion::new(3, 11)),
+            release: true,
+            flags: check_source.map_or(0, |c| if c { 3 } else { 1 }),
+            invalidation: match check_source {
+                None => Invalidation::Timestamp {
+                    mtime: 1,
+                    size: Some(2),
+                },
+                Some(check_source) => Invalidation::Hash {
+                    check_source,
+                    hash: [0xab; 8],
+                },
+            },
+        }
+    }
+
+    fn render(e: BytecodeEvidence) -> String {
+        let f = Finding::new(
+            FindingKind::BytecodeStale,
+            Severity::Low,
+            About::path(&b"/x/__pycache__/m.cpython-311.pyc"[..]),
+            Evidence::Bytecode(Box::new(e)),
+        );
+        String::from_utf8(f.message()).unwrap()
+    }
+
+    fn ev(reason: BytecodeReason, pyc: Option<PycHeaderFacts>) -> BytecodeEvidence {
+        let mut e = BytecodeEvidence::new(reason, &b"/x/m.py"[..]);
+        e.pyc = pyc;
+        e
+    }
+
+    #[test]
+    fn header_descriptions() {
+        assert_eq!(facts(None).to_string(), "CPython 3.11, timestamp-based");
+        assert_eq!(
+            facts(Some(true)).to_string(),
+            "CPython 3.11, checked hash-based"
+        );
+        let mut f = facts(Some(false));
+        assert_eq!(f.to_string(), "CPython 3.11, unchecked hash-based");
+        f.release = false;
+        f.magic = 3490;
+        assert_eq!(
+            f.to_string(),
+            "CPython 3.11 development magic 3490, unchecked hash-based"
+        );
+        f.version = None;
+        f.magic = 12;
+        assert_eq!(f.to_string(), "unknown magic 12, unchecked hash-based");
+    }
+
+    /// Every sentence, as the check wrote it before findings became facts.
+    #[test]
+    fn sentences() {
+        let hash = HeaderMismatch::Hash {
+            recorded: [0xab; 8],
+            actual: [0x01; 8],
+        };
+        let mut e = ev(
+            BytecodeReason::UncheckedHash {
+                mismatch: Some(hash),
+                foreign_imports: vec!["socket".into(), "os.path".into()],
+            },
+            Some(facts(Some(false))),
+        );
+        e.code = CodeState::TooLarge {
+            max_bytes: 16 << 20,
+        };
+        assert_eq!(
+            render(e),
+            "unchecked hash-based bytecode (CPython 3.11, unchecked hash-based): Python loads it \
+             without comparing it with m.py; the header's source hash abababababababab differs \
+             from the source's 0101010101010101: Python runs this code, not the source; it \
+             imports socket, os.path which m.py never names, so it was not compiled from it; no \
+             package owns it [larger than 16777216 bytes: code not decoded]"
+        );
+        let e = ev(
+            BytecodeReason::UncheckedHash {
+                mismatch: None,
+                foreign_imports: vec![],
+            },
+            Some(facts(Some(false))),
+        );
+        assert_eq!(
+            render(e),
+            "unchecked hash-based bytecode (CPython 3.11, unchecked hash-based): Python loads it \
+             without comparing it with m.py; no package owns it"
+        );
+        let mut e = ev(
+            BytecodeReason::ForeignImports {
+                foreign_imports: vec!["socket".into()],
+            },
+            Some(facts(None)),
+        );
+        e.code = CodeState::Decoded;
+        e.compiled_from = Some(Bytes(b"/tmp/\x1b[2J.py".to_vec()));
+        assert_eq!(
+            render(e),
+            "bytecode (CPython 3.11, timestamp-based) whose header matches m.py, so Python runs \
+             it instead of the source; it imports socket which m.py never names, so it was not \
+             compiled from it; no package owns it [compiled from /tmp/\x1b[2J.py]"
+        );
+        let e = ev(
+            BytecodeReason::Stale {
+                mismatch: HeaderMismatch::Size {
+                    recorded: 5,
+                    actual: 6,
+                },
+            },
+            Some(facts(None)),
+        );
+        assert_eq!(
+            render(e),
+            "stale bytecode (CPython 3.11, timestamp-based): the header records source size 5, \
+             the source has 6, so Python ignores it and recompiles the source; no package owns it"
+        );
+        let mut e = ev(
+            BytecodeReason::TagMismatch {
+                tag: PyVersion::new(3, 12),
+            },
+            Some(facts(None)),
+        );
+        e.code = CodeState::Undecodable {
+            decode_error: "truncated at byte 3".into(),
+        };
+        assert_eq!(
+            render(e),
+            "cache tag says CPython 3.12 but the header is CPython 3.11, timestamp-based: \
+             CPython 3.12 rejects it and recompiles m.py; no package owns it [code object not \
+             decoded: truncated at byte 3]"
+        );
+        let mut e = ev(BytecodeReason::Undecodable, Some(facts(None)));
+        e.code = CodeState::Undecodable {
+            decode_error: "truncated at byte 3".into(),
+        };
+        assert_eq!(
+            render(e),
+            "bytecode (CPython 3.11, timestamp-based) whose header matches m.py but whose code \
+             object cannot be decoded (truncated at byte 3): importing it fails; no package owns \
+             it"
+        );
+        let e = ev(
+            BytecodeReason::Sourceless {
+                module: None,
+                pyo: true,
+            },
+            Some(facts(None)),
+        );
+        assert_eq!(
+            render(e),
+            "sourceless bytecode (CPython 3.11, timestamp-based): Python 2 and 3.0–3.4 import it \
+             under -O, as there is no m.py beside it; no package owns it"
+        );
+        let e = ev(
+            BytecodeReason::Sourceless {
+                module: None,
+                pyo: false,
+            },
+            Some(facts(None)),
+        );
+        assert_eq!(
+            render(e),
+            "sourceless bytecode (CPython 3.11, timestamp-based): Python imports it from any \
+             directory on its path, as there is no m.py beside it; no package owns it"
+        );
+        let e = ev(
+            BytecodeReason::ForeignMagic {
+                sourceless: true,
+                installed: vec![],
+            },
+            Some(facts(None)),
+        );
+        assert_eq!(
+            render(e),
+            "sourceless bytecode no installed Python can load (CPython 3.11, timestamp-based); \
+             no CPython was found in the target; no package owns it"
+        );
+        let e = ev(
+            BytecodeReason::ForeignMagic {
+                sourceless: false,
+                installed: vec![PyVersion::new(3, 9), PyVersion::new(3, 12)],
+            },
+            Some(facts(None)),
+        );
+        assert_eq!(
+            render(e),
+            "bytecode no installed Python can load (CPython 3.11, timestamp-based); the target \
+             has CPython 3.9, 3.12; no package owns it"
+        );
+        let e = ev(
+            BytecodeReason::Rejected {
+                sourceless: false,
+                error: PycError::Truncated { len: 8, need: 16 },
+            },
+            None,
+        );
+        assert_eq!(
+            render(e),
+            "truncated header (8 bytes, 16 needed): no CPython loads this file; no package owns it"
+        );
+        let mut e = ev(BytecodeReason::SourcelessPackaged, None);
+        e.source = Bytes(b"/x/\xffm.py".to_vec());
+        let f = Finding::new(
+            FindingKind::BytecodeSourceless,
+            Severity::High,
+            About::path(&b"/x/\xffm.pyc"[..]),
+            Evidence::Bytecode(Box::new(e)),
+        );
+        assert_eq!(
+            f.message(),
+            b"sourceless bytecode: Python imports this file itself, as there is no \xffm.py \
+              beside it (a package ships it; its content is verified by the files check)"
+        );
+    }
+
+    #[test]
+    fn json_fields() {
+        let mut e = ev(
+            BytecodeReason::Stale {
+                mismatch: HeaderMismatch::Hash {
+                    recorded: [0xab; 8],
+                    actual: [1; 8],
+                },
+            },
+            Some(facts(Some(true))),
+        );
+        e.code = CodeState::Decoded;
+        e.imports = vec!["os".into()];
+        e.strings = vec![Bytes(b"\xff".to_vec())];
+        let f = Finding::new(
+            FindingKind::BytecodeStale,
+            Severity::Low,
+            About::path("/x/__pycache__/m.cpython-311.pyc"),
+            Evidence::Bytecode(Box::new(e)),
+        );
+        let j = serde_json::to_value(&f).unwrap();
+        assert_eq!(j["evidence"], "bytecode", "{j}");
+        assert_eq!(j["reason"], "stale", "{j}");
+        assert_eq!(j["mismatch"]["field"], "hash", "{j}");
+        assert_eq!(j["mismatch"]["recorded"], "abababababababab", "{j}");
+        assert_eq!(j["source"], "/x/m.py", "{j}");
+        assert_eq!(j["pyc"]["magic"], 3495, "{j}");
+        assert_eq!(j["pyc"]["invalidation"], "hash", "{j}");
+        assert_eq!(j["pyc"]["check_source"], true, "{j}");
+        assert_eq!(j["code"], "decoded", "{j}");
+        assert_eq!(j["imports"], serde_json::json!(["os"]), "{j}");
+        assert!(j["strings"][0]["bytes"].is_string(), "{j}");
+        assert!(j.get("tree").is_none() && j.get("count").is_none(), "{j}");
+
+        let h = HookEvidence {
+            hook: Hook::Pth {
+                lines: 2,
+                read_limit: None,
+            },
+            line: "import os".into(),
+        };
+        let f = Finding::new(
+            FindingKind::StartupHook,
+            Severity::High,
+            About::path("/a.pth"),
+            Evidence::Hook(h),
+        );
+        let j = serde_json::to_value(&f).unwrap();
+        assert_eq!(j["line"], "import os", "{j}");
+        assert_eq!(j["hook"], "pth", "{j}");
+        assert_eq!(j["lines"], 2, "{j}");
+    }
+}

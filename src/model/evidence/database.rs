@@ -107,7 +107,10 @@ impl DatabaseProblem {
             ),
             DatabaseProblem::NoFileList { package } => {
                 let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
-                put(out, format_args!("package {package} has no file list (info/"));
+                put(
+                    out,
+                    format_args!("package {package} has no file list (info/"),
+                );
                 out.extend_from_slice(name);
                 out.extend_from_slice(
                     b"): which paths it owns is unknown; only its md5sums and conffiles are \
@@ -136,7 +139,11 @@ impl DatabaseProblem {
                     format_args!(
                         "{count} line(s) cannot be parsed and were not checked (line {}{})",
                         shown.join(", "),
-                        if *count > shown.len() as u64 { ", …" } else { "" }
+                        if *count > shown.len() as u64 {
+                            ", …"
+                        } else {
+                            ""
+                        }
                     ),
                 );
             }
@@ -173,9 +180,7 @@ impl DatabaseProblem {
                 at(out);
                 put(
                     out,
-                    format_args!(
-                        "cannot be parsed ({error}); the group's links are not verified"
-                    ),
+                    format_args!("cannot be parsed ({error}); the group's links are not verified"),
                 );
             }
             DatabaseProblem::AlternativesUnprovided => {

@@ -492,9 +492,8 @@ impl TargetKeyEvidence {
     /// The key id.
     pub fn key_id(&self) -> &str {
         match self {
-            TargetKeyEvidence::Unreadable { key_id } | TargetKeyEvidence::Untrusted { key_id, .. } => {
-                key_id
-            }
+            TargetKeyEvidence::Unreadable { key_id }
+            | TargetKeyEvidence::Untrusted { key_id, .. } => key_id,
         }
     }
 }

@@ -26,7 +26,7 @@ pub use header::{HeaderEvidence, TargetKeyEvidence};
 pub enum Evidence {
     /// `file-changed`, and `file-unreadable` when the file was found but
     /// could not be read: the comparison of a record with the file.
-    File(FileEvidence),
+    File(Box<FileEvidence>),
     /// `file-missing`.
     Missing {
         /// The record's flags (`%config`, …).
@@ -51,11 +51,11 @@ pub enum Evidence {
         count: u64,
     },
     /// `bytecode-*` kinds.
-    Bytecode(BytecodeEvidence),
+    Bytecode(Box<BytecodeEvidence>),
     /// `startup-hook`.
     Hook(HookEvidence),
     /// `unowned-*` kinds.
-    Unowned(UnownedEvidence),
+    Unowned(Box<UnownedEvidence>),
     /// Many findings of one kind under one tree, summarised by a sink
     /// ([`Rollup`]); never made by a check.
     Rollup(Rollup),
@@ -370,9 +370,7 @@ impl Rollup {
                 out.extend_from_slice(tree);
                 put(
                     out,
-                    format_args!(
-                        " match{es} {their} source{s} but no package owns them (e.g. "
-                    ),
+                    format_args!(" match{es} {their} source{s} but no package owns them (e.g. "),
                 );
             }
             _ => {
@@ -509,62 +507,60 @@ impl Incomplete {
         let path = f.path_bytes();
         let check = self.check.as_str();
         match &self.problem {
-            Problem::Unreadable { what, error } => {
-                match what {
-                    Unread::Directory => {
-                        put(out, format_args!("{check}: cannot list "));
-                        out.extend_from_slice(path);
-                        put(
-                            out,
-                            format_args!(" ({error}); nothing below it was examined"),
-                        );
-                    }
-                    Unread::Accounts => {
-                        out.extend_from_slice(b"cannot read the target's ");
-                        out.extend_from_slice(path);
-                        put(
-                            out,
-                            format_args!(
-                                " ({error}): owner and group names other than root cannot be \
-                                 resolved, so U/G flags for other accounts may be spurious"
-                            ),
-                        );
-                    }
-                    Unread::ExecutableCandidate => {
-                        put(out, format_args!("{check}: cannot read "));
-                        out.extend_from_slice(path);
-                        put(
-                            out,
-                            format_args!(" to tell whether it is executable ({error})"),
-                        );
-                    }
-                    Unread::Source => {
-                        put(out, format_args!("{check}: cannot read the source "));
-                        out.extend_from_slice(path);
-                        put(out, format_args!(" ({error})"));
-                    }
-                    Unread::File => {
-                        put(out, format_args!("{check}: cannot read "));
-                        out.extend_from_slice(path);
-                        put(out, format_args!(" ({error})"));
-                    }
-                    Unread::SourceEntry => {
-                        put(out, format_args!("{check}: cannot examine the source "));
-                        out.extend_from_slice(path);
-                        put(out, format_args!(" ({error})"));
-                    }
-                    Unread::PthFile | Unread::StartupModule | Unread::PreloadList => {
-                        let what = match what {
-                            Unread::PthFile => ".pth file",
-                            Unread::StartupModule => "startup module",
-                            _ => "the loader's preload list",
-                        };
-                        put(out, format_args!("{check}: cannot read {what} "));
-                        out.extend_from_slice(path);
-                        put(out, format_args!(" ({error})"));
-                    }
+            Problem::Unreadable { what, error } => match what {
+                Unread::Directory => {
+                    put(out, format_args!("{check}: cannot list "));
+                    out.extend_from_slice(path);
+                    put(
+                        out,
+                        format_args!(" ({error}); nothing below it was examined"),
+                    );
                 }
-            }
+                Unread::Accounts => {
+                    out.extend_from_slice(b"cannot read the target's ");
+                    out.extend_from_slice(path);
+                    put(
+                        out,
+                        format_args!(
+                            " ({error}): owner and group names other than root cannot be \
+                                 resolved, so U/G flags for other accounts may be spurious"
+                        ),
+                    );
+                }
+                Unread::ExecutableCandidate => {
+                    put(out, format_args!("{check}: cannot read "));
+                    out.extend_from_slice(path);
+                    put(
+                        out,
+                        format_args!(" to tell whether it is executable ({error})"),
+                    );
+                }
+                Unread::Source => {
+                    put(out, format_args!("{check}: cannot read the source "));
+                    out.extend_from_slice(path);
+                    put(out, format_args!(" ({error})"));
+                }
+                Unread::File => {
+                    put(out, format_args!("{check}: cannot read "));
+                    out.extend_from_slice(path);
+                    put(out, format_args!(" ({error})"));
+                }
+                Unread::SourceEntry => {
+                    put(out, format_args!("{check}: cannot examine the source "));
+                    out.extend_from_slice(path);
+                    put(out, format_args!(" ({error})"));
+                }
+                Unread::PthFile | Unread::StartupModule | Unread::PreloadList => {
+                    let what = match what {
+                        Unread::PthFile => ".pth file",
+                        Unread::StartupModule => "startup module",
+                        _ => "the loader's preload list",
+                    };
+                    put(out, format_args!("{check}: cannot read {what} "));
+                    out.extend_from_slice(path);
+                    put(out, format_args!(" ({error})"));
+                }
+            },
             Problem::TooDeep { max_depth } => {
                 put(out, format_args!("{check}: "));
                 out.extend_from_slice(path);
@@ -584,7 +580,10 @@ impl Incomplete {
                 out.extend_from_slice(b" and what follows were not examined");
             }
             Problem::PseudoFs { fs } => {
-                put(out, format_args!("{check}: a {fs} filesystem is mounted at "));
+                put(
+                    out,
+                    format_args!("{check}: a {fs} filesystem is mounted at "),
+                );
                 out.extend_from_slice(path);
                 out.extend_from_slice(b"; not walked");
             }
@@ -600,7 +599,11 @@ impl Incomplete {
                          package manager runs",
                         records.len(),
                         shown.join(", "),
-                        if records.len() > shown.len() { ", …" } else { "" }
+                        if records.len() > shown.len() {
+                            ", …"
+                        } else {
+                            ""
+                        }
                     ),
                 );
             }
@@ -619,5 +622,18 @@ impl Incomplete {
             }
             Problem::Database(p) => p.describe(f, out),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Findings are many (every unowned file and unregistered pyc reaches
+    /// the sinks): keep the evidence small, boxing the large variants.
+    #[test]
+    fn evidence_stays_small() {
+        let size = std::mem::size_of::<Evidence>();
+        assert!(size <= 128, "Evidence is {size} bytes");
     }
 }

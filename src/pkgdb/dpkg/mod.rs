@@ -426,9 +426,7 @@ impl Reader<'_> {
             self.note(
                 &path,
                 Severity::Medium,
-                DatabaseProblem::BadDiversions {
-                    count: d.bad_lines,
-                },
+                DatabaseProblem::BadDiversions { count: d.bad_lines },
             );
         }
         d
@@ -681,7 +679,11 @@ impl Reader<'_> {
                 continue;
             }
             let Some(name) = ent.name.to_str().map(str::to_owned) else {
-                self.note(&path, Severity::Low, DatabaseProblem::AlternativesNameNotUtf8);
+                self.note(
+                    &path,
+                    Severity::Low,
+                    DatabaseProblem::AlternativesNameNotUtf8,
+                );
                 continue;
             };
             let data = match self.root.read_small(&path, ALTERNATIVES_LIMIT) {
@@ -787,8 +789,11 @@ impl Reader<'_> {
     /// A note about the database file or directory at `rel`.
     fn note(&mut self, rel: &Path, severity: Severity, problem: DatabaseProblem) {
         let abs = Path::new("/").join(rel);
-        self.notes
-            .push(incomplete(severity, About::path(abs).scope("dpkg"), problem));
+        self.notes.push(incomplete(
+            severity,
+            About::path(abs).scope("dpkg"),
+            problem,
+        ));
     }
 
     fn note_unreadable(&mut self, rel: &Path, e: &io::Error) {

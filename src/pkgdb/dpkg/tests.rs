@@ -52,7 +52,7 @@ impl Fixture {
             .jobs(2)
             .run()
             .unwrap();
-        assert_eq!(report.database.format, DbFormat::Dpkg);
+        assert_eq!(report.info.database.format, DbFormat::DPKG);
         report
             .findings
             .iter()
@@ -60,12 +60,23 @@ impl Fixture {
             .map(|f| {
                 (
                     f.kind.as_str().to_owned(),
-                    f.path.clone().unwrap_or_default(),
-                    f.verify.map(|v| v.to_string()).unwrap_or_default(),
+                    String::from_utf8_lossy(f.path_bytes()).into_owned(),
+                    f.evidence
+                        .verify()
+                        .map(|v| v.to_string())
+                        .unwrap_or_default(),
                 )
             })
             .collect()
     }
+}
+
+/// The sentences of the database's notes.
+fn messages(db: &Database) -> Vec<String> {
+    db.notes
+        .iter()
+        .map(|f| String::from_utf8_lossy(&f.message()).into_owned())
+        .collect()
 }
 
 fn md5_hex(data: &[u8]) -> String {
@@ -212,7 +223,7 @@ fn reads_packages_records_and_notes() {
         kinds.contains(&("header-malformed", Severity::High)),
         "{kinds:?}"
     );
-    let messages: Vec<&str> = db.notes.iter().map(|f| f.message.as_str()).collect();
+    let messages = messages(&db);
     assert!(
         messages
             .iter()
@@ -225,6 +236,164 @@ fn reads_packages_records_and_notes() {
             .any(|m| m.contains("package nolist has no file list"))
     );
     assert_eq!(db.notes.len(), 4, "{messages:?}");
+}
+
+/// The notes are raw facts: the exact sentences rendered from them, the
+/// same ids as before (scopes `record-N`, `dpkg-…`, `name.arch`), the
+/// path of the file concerned, and counts in the JSON.
+#[test]
+fn notes_are_raw_facts_with_stable_ids() {
+    use crate::model::FindingId;
+    let fx = sample();
+    let db = fx.read();
+    let find = |kind: FindingKind, needle: &str| {
+        db.notes
+            .iter()
+            .find(|f| f.kind == kind && String::from_utf8_lossy(&f.message()).contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {:?}", messages(&db)))
+    };
+    let text = |f: &Finding| String::from_utf8_lossy(&f.message()).into_owned();
+
+    let stanza = find(FindingKind::HeaderMalformed, "dpkg status stanza");
+    assert!(
+        text(stanza).starts_with("dpkg status stanza 5 cannot be parsed (")
+            && text(stanza).ends_with("); the files of the package it describes are not listed"),
+        "{}",
+        text(stanza)
+    );
+    assert_eq!(stanza.path_bytes(), b"/var/lib/dpkg/status");
+    assert_eq!(
+        stanza.id,
+        FindingId::derive(
+            FindingKind::HeaderMalformed,
+            b"record-5",
+            b"/var/lib/dpkg/status"
+        )
+    );
+    assert!(stanza.package.is_none());
+
+    let half = find(FindingKind::CheckIncomplete, "half-installed");
+    assert_eq!(
+        text(half),
+        "1 package(s) are half-installed (an install or removal was interrupted), so their \
+         files are not verified: broken"
+    );
+    assert_eq!(half.severity, Severity::Low);
+    assert_eq!(
+        half.id,
+        FindingId::derive(FindingKind::CheckIncomplete, b"dpkg-half-installed", b"")
+    );
+    let json = serde_json::to_value(half).unwrap();
+    assert_eq!(json["check"], "database");
+    assert_eq!(json["database_problem"], "half-installed");
+    assert_eq!(json["count"], 1);
+    assert_eq!(json["packages"][0], "broken");
+
+    let removed = find(FindingKind::CheckIncomplete, "config-files");
+    assert_eq!(
+        text(removed),
+        "1 package(s) are removed but not purged (config-files): their leftover conffiles are \
+         not verified"
+    );
+    assert_eq!(serde_json::to_value(removed).unwrap()["count"], 1);
+
+    let nolist = find(FindingKind::CheckIncomplete, "no file list");
+    assert_eq!(
+        text(nolist),
+        "package nolist has no file list (info/nolist.list): which paths it owns is unknown; \
+         only its md5sums and conffiles are checked"
+    );
+    assert_eq!(nolist.path_bytes(), b"/var/lib/dpkg/info/nolist.list");
+    assert_eq!(
+        nolist.id,
+        FindingId::derive(
+            FindingKind::CheckIncomplete,
+            b"nolist.all",
+            b"/var/lib/dpkg/info/nolist.list"
+        )
+    );
+}
+
+/// Garbled files: the sentences name the file raw (control characters
+/// included: only the terminal writer escapes) and the lines.
+#[test]
+fn garbled_notes_name_the_file_raw() {
+    use crate::model::FindingId;
+    let fx = Fixture::new();
+    fx.write(
+        "var/lib/dpkg/status",
+        "Package: a1\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n\
+Conffiles:\n broken\n",
+    );
+    let mut lines = String::from("/ok\n");
+    for _ in 0..12 {
+        lines.push_str("relative\n");
+    }
+    fx.write("var/lib/dpkg/info/a1.list", lines);
+    fx.write("var/lib/dpkg/diversions", "/x\n/y\n");
+    fx.write("var/lib/dpkg/alternatives/bad\x1b[2J", "garbage");
+    let db = fx.read();
+    let msgs = messages(&db);
+    assert!(
+        msgs.contains(
+            &"/var/lib/dpkg/info/a1.list: 12 line(s) cannot be parsed and were not checked \
+              (line 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …)"
+                .to_string()
+        ),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.contains(
+            &"1 Conffiles line(s) of package a1 cannot be parsed; those conffiles are not verified"
+                .to_string()
+        ),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.contains(
+            &"/var/lib/dpkg/diversions: 2 line(s) do not form valid diversions and were \
+              ignored, so a diverted file may be looked for in the wrong place"
+                .to_string()
+        ),
+        "{msgs:?}"
+    );
+    let alt = db
+        .notes
+        .iter()
+        .find(|f| f.path_bytes().starts_with(b"/var/lib/dpkg/alternatives/"))
+        .expect("alternatives note");
+    assert_eq!(alt.path_bytes(), b"/var/lib/dpkg/alternatives/bad\x1b[2J");
+    assert!(
+        alt.message()
+            .starts_with(b"/var/lib/dpkg/alternatives/bad\x1b[2J: cannot be parsed ("),
+        "{:?}",
+        String::from_utf8_lossy(&alt.message())
+    );
+    assert_eq!(
+        alt.id,
+        FindingId::derive(
+            FindingKind::CheckIncomplete,
+            b"dpkg",
+            b"/var/lib/dpkg/alternatives/bad\x1b[2J"
+        )
+    );
+    let list = db
+        .notes
+        .iter()
+        .find(|f| f.path_bytes() == b"/var/lib/dpkg/info/a1.list")
+        .unwrap();
+    assert_eq!(
+        list.id,
+        FindingId::derive(
+            FindingKind::CheckIncomplete,
+            b"a1.all",
+            b"/var/lib/dpkg/info/a1.list"
+        )
+    );
+    let json = serde_json::to_value(list).unwrap();
+    assert_eq!(json["database_problem"], "bad-lines");
+    assert_eq!(json["count"], 12);
+    assert_eq!(json["lines"].as_array().unwrap().len(), 10);
 }
 
 #[test]
@@ -311,10 +480,10 @@ fn a_setuid_bit_on_a_dpkg_file_is_not_a_type_change() {
     let f = report
         .findings
         .iter()
-        .find(|f| f.path.as_deref() == Some("/usr/bin/hello"))
+        .find(|f| f.path_bytes() == b"/usr/bin/hello")
         .unwrap();
     assert_eq!(f.severity, Severity::High);
-    assert_eq!(f.message, "content differs");
+    assert_eq!(String::from_utf8_lossy(&f.message()), "content differs");
 }
 
 #[test]
@@ -385,7 +554,7 @@ Conffiles:\n /etc/a not-a-hash\n broken\n",
     );
     fx.write("var/lib/dpkg/diversions", "/x\n/y\n");
     let db = fx.read();
-    let msgs: Vec<&str> = db.notes.iter().map(|f| f.message.as_str()).collect();
+    let msgs = messages(&db);
     assert_eq!(db.notes.len(), 4, "{msgs:?}");
     assert!(msgs.iter().any(|m| m.contains("a1.list: 1 line(s)")));
     assert!(msgs.iter().any(|m| m.contains("a1.md5sums: 1 line(s)")));
@@ -528,7 +697,7 @@ fn real_status_files_have_the_right_package_counts() {
     assert!(
         db.notes
             .iter()
-            .any(|n| n.message.contains("1 package(s) are removed"))
+            .any(|n| String::from_utf8_lossy(&n.message()).contains("1 package(s) are removed"))
     );
 }
 
@@ -571,7 +740,7 @@ fn distroless_status_d_verifies_its_real_file() {
         .unwrap()
         .load(&root)
         .unwrap();
-    assert_eq!(db.format, DbFormat::Dpkg);
+    assert_eq!(db.format, DbFormat::DPKG);
     assert_eq!(db.path, Path::new("/var/lib/dpkg/status.d"));
     assert_eq!(db.packages.len(), 1);
     let p = &db.packages[0];

@@ -648,7 +648,11 @@ mod tests {
                 fault: StorageFault::PageOutOfRange { page: 9, pages: 4 },
             }],
         };
-        let db = into_database(DbFormat::RpmBdb, PathBuf::from("/var/lib/rpm/Packages"), ex);
+        let db = into_database(
+            DbFormat::RPM_BDB,
+            PathBuf::from("/var/lib/rpm/Packages"),
+            ex,
+        );
         assert!(db.packages.is_empty());
         assert_eq!(db.malformed.len(), 2);
         assert_eq!(

@@ -552,7 +552,11 @@ fn sles12_packages_yields_108_headers() {
     let ex = extract(&image[..]).unwrap();
     assert_eq!(ex.damage, vec![]);
     assert_eq!(ex.records.len(), 108);
-    let db = into_database(DbFormat::RPM_BDB, PathBuf::from("/var/lib/rpm/Packages"), ex);
+    let db = into_database(
+        DbFormat::RPM_BDB,
+        PathBuf::from("/var/lib/rpm/Packages"),
+        ex,
+    );
     assert!(db.malformed.is_empty(), "{:?}", db.malformed);
     assert_eq!(db.packages.len(), 108);
     assert_eq!(db.packages.iter().filter(|p| p.is_pubkey()).count(), 2);

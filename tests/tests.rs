@@ -12,9 +12,11 @@ mod util;
 
 mod bench_smoke;
 mod bytecode;
+mod cli;
 mod confinement;
 mod dpkg;
 mod otherdb;
+mod layering;
 mod parity;
 mod report;
 mod sqlite_db;

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::check::CheckKind;
-use crate::pkgdb::DbFormat;
+use crate::model::{FindingKind, Severity, VerifyAttrs};
+use crate::pkgdb::{DbFormat, DigestAlgo, FileFlags, FileRecord};
 use crate::scan::{CheckSet, ScanBuilder};
 
 struct Fixture {

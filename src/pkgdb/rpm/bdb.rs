@@ -150,6 +150,14 @@ pub enum BdbError {
     },
 }
 
+/// A [`BdbError`] makes the whole database unusable: it becomes the source
+/// of a [`DatabaseError::Format`] named `berkeleydb`.
+impl From<BdbError> for DatabaseError {
+    fn from(e: BdbError) -> DatabaseError {
+        DatabaseError::format("berkeleydb", e)
+    }
+}
+
 /// Read every header of the BerkeleyDB `Packages` file at `rel` (inside
 /// ROOT).
 pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
@@ -164,8 +172,8 @@ pub fn open(root: &Root, rel: &Path) -> Result<storage::Stored, Error> {
 
 /// Walk the hash database in `src` and return every record in it (key 0,
 /// rpm's counter, left out) and the damage met on the way. Errors are
-/// [`DatabaseError::Bdb`] for a file that is not a readable hash database
-/// and [`DatabaseError::Io`] for a failed read.
+/// [`DatabaseError::Format`] carrying a [`BdbError`] for a file that is not
+/// a readable hash database and [`DatabaseError::Io`] for a failed read.
 pub fn extract<R: ReadAt + ?Sized>(src: &R) -> Result<Extracted, DatabaseError> {
     let mut records = Vec::new();
     let damage = extract_each(src, &mut |r| records.push(r))?;

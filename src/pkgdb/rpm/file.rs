@@ -34,19 +34,38 @@ pub enum PackageFileError {
     /// A header does not start with the header magic.
     #[error("{which} header: no header magic at offset {offset}")]
     NoMagic {
-        /// `signature` or `main`.
-        which: &'static str,
+        /// Which header.
+        which: Which,
         /// Where it was expected.
         offset: usize,
     },
     /// A header is malformed.
     #[error("{which} header: {error}")]
     Header {
-        /// `signature` or `main`.
-        which: &'static str,
+        /// Which header.
+        which: Which,
         /// What is wrong.
         error: HeaderError,
     },
+}
+
+/// One of the two headers of a package file (see [`PackageFileError`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Which {
+    /// The signature header.
+    Signature,
+    /// The main header.
+    Main,
+}
+
+impl std::fmt::Display for Which {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Which::Signature => "signature",
+            Which::Main => "main",
+        })
+    }
 }
 
 /// The two headers of a package file.
@@ -64,26 +83,29 @@ impl PackageFile {
         if bytes.get(..4) != Some(&LEAD_MAGIC[..]) || bytes.len() < LEAD_SIZE {
             return Err(PackageFileError::NoLead);
         }
-        let (signature, sig_len) =
-            parse_with_magic(&bytes[LEAD_SIZE..]).map_err(|e| e.which("signature", LEAD_SIZE))?;
+        let (signature, sig_len) = parse_with_magic(&bytes[LEAD_SIZE..])
+            .map_err(|e| e.which(Which::Signature, LEAD_SIZE))?;
         let main_at = LEAD_SIZE + sig_len.div_ceil(8) * 8;
         let rest = bytes.get(main_at..).unwrap_or_default();
-        let (main, _) = parse_with_magic(rest).map_err(|e| e.which("main", main_at))?;
+        let (main, _) = parse_with_magic(rest).map_err(|e| e.which(Which::Main, main_at))?;
         Ok(PackageFile { signature, main })
     }
 }
 
 /// A failure of [`parse_with_magic`], before it is told which header it was.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MagicError {
     /// No header magic.
+    #[error("no header magic")]
     NoMagic,
     /// The header itself is malformed.
+    #[error(transparent)]
     Header(HeaderError),
 }
 
 impl MagicError {
-    fn which(self, which: &'static str, offset: usize) -> PackageFileError {
+    fn which(self, which: Which, offset: usize) -> PackageFileError {
         match self {
             MagicError::NoMagic => PackageFileError::NoMagic { which, offset },
             MagicError::Header(error) => PackageFileError::Header { which, error },

@@ -91,6 +91,14 @@ pub enum NdbError {
     },
 }
 
+/// An [`NdbError`] makes the whole database unusable: it becomes the source
+/// of a [`DatabaseError::Format`] named `ndb`.
+impl From<NdbError> for DatabaseError {
+    fn from(e: NdbError) -> DatabaseError {
+        DatabaseError::format("ndb", e)
+    }
+}
+
 /// Read every header of the NDB `Packages.db` file at `rel` (inside ROOT).
 pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {
     storage::read_with(root, rel, DbFormat::RPM_NDB, extract_each)
@@ -111,8 +119,8 @@ struct Slot {
 }
 
 /// Read the slots of the NDB file in `src` and every blob they point to.
-/// Errors are [`DatabaseError::Ndb`] for a file that is not readable NDB and
-/// [`DatabaseError::Io`] for a failed read.
+/// Errors are [`DatabaseError::Format`] carrying an [`NdbError`] for a file
+/// that is not readable NDB and [`DatabaseError::Io`] for a failed read.
 pub fn extract<R: ReadAt + ?Sized>(src: &R) -> Result<Extracted, DatabaseError> {
     let mut records = Vec::new();
     let damage = extract_each(src, &mut |r| records.push(r))?;

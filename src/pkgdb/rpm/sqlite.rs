@@ -22,6 +22,15 @@ use crate::error::{DatabaseError, Error};
 use crate::pkgdb::{Database, PassOutcome};
 use crate::rootfs::Root;
 
+/// SQLite refusing the file (not a database, corrupt, no `Packages`
+/// table) makes the whole database unusable: rusqlite's error becomes the
+/// source of a [`DatabaseError::Format`] named `sqlite`.
+impl From<rusqlite::Error> for DatabaseError {
+    fn from(e: rusqlite::Error) -> DatabaseError {
+        DatabaseError::format("sqlite", e)
+    }
+}
+
 /// Read every header of the sqlite rpmdb at `rel` (inside ROOT) into
 /// memory.
 pub fn read(root: &Root, rel: &Path) -> Result<Database, Error> {

@@ -206,8 +206,8 @@ fn reads_both_byte_orders_and_checksum_layout() {
 fn meta_errors_are_typed() {
     let (img, _) = sample(Order::Little, false);
     let good = img.bytes();
-    let err = |b: &[u8]| match extract(b) {
-        Err(DatabaseError::Bdb(e)) => e,
+    let err = |b: &[u8]| match extract(b).map_err(DatabaseError::into_backend_error::<BdbError>) {
+        Err(Ok(e)) => e,
         other => panic!("expected a BdbError, got {other:?}"),
     };
     assert!(matches!(

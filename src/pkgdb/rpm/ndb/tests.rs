@@ -258,8 +258,8 @@ fn damaged_slots_are_damage() {
 #[test]
 fn header_errors_are_typed() {
     let (img, _) = sample();
-    let err = |b: &[u8]| match extract(b) {
-        Err(DatabaseError::Ndb(e)) => e,
+    let err = |b: &[u8]| match extract(b).map_err(DatabaseError::into_backend_error::<NdbError>) {
+        Err(Ok(e)) => e,
         other => panic!("expected an NdbError, got {other:?}"),
     };
     assert!(matches!(err(&img[..31]), NdbError::TooShort { size: 31 }));

@@ -20,6 +20,7 @@ use rootaudit::scan::{CheckSet, Counters, ReportSink, ScanBuilder};
 use rootaudit::trust::TrustStore;
 
 fn main() -> ExitCode {
+    cli::panic::install();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => scan(args),

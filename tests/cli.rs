@@ -15,10 +15,23 @@ fn help_lists_the_value_sets() {
     assert_eq!(r.status, Some(0), "{}", r.stderr);
     let help = r.stdout_str();
     for value in [
-        "headers", "files", "bytecode", "unowned", "none", // --checks
-        "rpm-sqlite", "rpm-bdb", "rpm-ndb", "dpkg", // --db
-        "critical", "high", "medium", "low", "info", // --fail-on
-        "text", "json", "jsonl", // --format
+        "headers",
+        "files",
+        "bytecode",
+        "unowned",
+        "none", // --checks
+        "rpm-sqlite",
+        "rpm-bdb",
+        "rpm-ndb",
+        "dpkg", // --db
+        "critical",
+        "high",
+        "medium",
+        "low",
+        "info", // --fail-on
+        "text",
+        "json",
+        "jsonl", // --format
     ] {
         assert!(help.contains(value), "{value} missing from:\n{help}");
     }
@@ -46,7 +59,10 @@ fn completions_know_subcommands_and_values() {
     let script = r.stdout_str();
     assert!(script.contains("complete -F"), "{script}");
     for word in ["scan", "keys", "--fail-on", "critical", "rpm-ndb", "jsonl"] {
-        assert!(script.contains(word), "{word} missing from the bash completion");
+        assert!(
+            script.contains(word),
+            "{word} missing from the bash completion"
+        );
     }
     for shell in ["zsh", "fish"] {
         let r = run(&["completions", shell]);
@@ -60,7 +76,10 @@ fn man_page_is_roff() {
     let r = run(&["man"]);
     assert_eq!(r.status, Some(0), "{}", r.stderr);
     let page = r.stdout_str();
-    assert!(page.starts_with(".ie") || page.contains(".TH rootaudit"), "{page}");
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH rootaudit"),
+        "{page}"
+    );
     assert!(page.contains(".TH rootaudit"), "{page}");
     assert!(page.contains("scan"), "{page}");
 }

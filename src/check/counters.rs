@@ -1,9 +1,10 @@
 //! [`Counters`]: what a scan has done so far, as atomics the workers bump
 //! and a front end samples (a progress line, the TUI) whenever it likes.
 //! Nothing is sent per file and nobody waits: a slow front end cannot slow
-//! the scan.
+//! the scan. A front end stops a scan the same way: [`Counters::cancel`];
+//! the workers skip what is left and the report says it is partial.
 
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering::Relaxed};
 
 use super::CheckKind;
 use crate::model::Severity;
@@ -29,6 +30,7 @@ pub struct Counters {
     files_checked: AtomicU64,
     bytes_hashed: AtomicU64,
     findings: [AtomicU64; 5],
+    cancelled: AtomicBool,
 }
 
 /// A sample of [`Counters`].
@@ -91,6 +93,17 @@ impl Counters {
     /// One finding reported.
     pub fn finding(&self, severity: Severity) {
         self.findings[severity as usize].fetch_add(1, Relaxed);
+    }
+
+    /// Ask the scan to stop: files not yet verified are skipped, the
+    /// remaining checks do not start, and the scan ends as incomplete.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Relaxed);
+    }
+
+    /// True once [`Counters::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Relaxed)
     }
 
     /// Sample the counters.

@@ -31,7 +31,7 @@ use crate::rootfs::accounts::Accounts;
 pub use counters::{Counters, Phase, Snapshot};
 
 /// A check that `--checks` can select.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CheckKind {
     /// Judge every package header's digests and signatures with keys from

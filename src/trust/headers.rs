@@ -18,7 +18,7 @@ use base64::Engine as _;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::keyring::TrustStore;
+use super::store::TrustStore;
 use super::verify::{
     self, DigestStatus, HeaderCheck, HeaderVerdict, SignatureCheck, SignatureStatus,
 };
@@ -417,7 +417,7 @@ fn findings_for(
                     tag,
                     expected: None,
                     actual: None,
-                    error: Some(why.clone()),
+                    error: Some(why.to_string()),
                 }),
             }
         })
@@ -437,10 +437,10 @@ fn findings_for(
         let signatures: Vec<BadSignature> = bad
             .iter()
             .filter_map(|s| match &s.status {
-                SignatureStatus::Bad { key_id, reason } => Some(BadSignature {
+                SignatureStatus::Bad { key_id, error } => Some(BadSignature {
                     source: s.source.to_string(),
                     key_id: key_id.clone(),
-                    reason: reason.clone(),
+                    reason: error.to_string(),
                 }),
                 _ => None,
             })
@@ -536,7 +536,9 @@ fn untrusted_signer(check: &HeaderCheck) -> (Option<String>, UntrustedSigner) {
             SignatureStatus::Unbound { key_id, why } => {
                 return (
                     Some(key_id.clone()),
-                    UntrustedSigner::Unbound { why: why.clone() },
+                    UntrustedSigner::Unbound {
+                        why: why.to_string(),
+                    },
                 );
             }
             _ => {}
@@ -736,14 +738,16 @@ mod tests {
             },
             verify::DigestCheck {
                 kind: verify::DigestKind::Sha1,
-                status: DigestStatus::Unreadable("the header has no signed region".into()),
+                status: DigestStatus::Unreadable(verify::DigestError::NoRegion),
             },
         ];
         c.signatures = vec![SignatureCheck {
             source: verify::SigSource::Rsa,
             status: SignatureStatus::Bad {
                 key_id: Some("0123456789abcdef".into()),
-                reason: "bad \x1b".into(),
+                error: verify::SignatureError::Invalid {
+                    detail: "bad \x1b".into(),
+                },
             },
         }];
         let p = hostile();
@@ -866,7 +870,7 @@ mod tests {
             (
                 SignatureStatus::Unbound {
                     key_id: "k3".into(),
-                    why: "no such subkey".into(),
+                    why: crate::trust::Unbound::NoSuchSubkey,
                 },
                 "is signed by key k3, which the trust store does not vouch for: no such subkey",
                 Some("k3"),

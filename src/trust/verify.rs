@@ -28,11 +28,14 @@ use std::io::{BufReader, Cursor};
 
 use base64::Engine as _;
 use pgp::packet::{Packet, PacketParser, PacketTrait as _, Signature, SignatureType};
+use pgp::types::Tag;
 use serde::Serialize;
 use sha1::Digest as _;
 
-use super::keyring::{self, KeyMatch, TrustStore, Usability};
-use crate::pkgdb::rpm::header::Header;
+use super::cert::{self, Unbound, Usability};
+use super::guard::guarded;
+use super::store::{KeyMatch, TrustStore};
+use crate::pkgdb::rpm::header::{Header, HeaderError};
 use crate::pkgdb::rpm::tags;
 
 pub use crate::model::HeaderVerdict;
@@ -72,7 +75,71 @@ pub enum DigestStatus {
     },
     /// The tag is not a readable hex string, or there is no region to
     /// digest.
-    Unreadable(String),
+    Unreadable(DigestError),
+}
+
+/// Why a header digest could not be checked.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DigestError {
+    /// The header has no immutable region to digest.
+    #[error("the header has no signed region")]
+    NoRegion,
+    /// The digest tag is not a readable string.
+    #[error(transparent)]
+    Tag(#[from] HeaderError),
+}
+
+/// Why a header signature is bad: it cannot be read, is not a binary
+/// document signature, or does not verify with the key it names.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureError {
+    /// The signature tag cannot be read (wrong type, bad count).
+    #[error(transparent)]
+    Tag(#[from] HeaderError),
+    /// An `OPENPGP` element is not base64.
+    #[error("not base64: {detail}")]
+    NotBase64 {
+        /// The decoder's error.
+        detail: base64::DecodeError,
+    },
+    /// The header has no immutable region the signature could cover.
+    #[error("the header has no signed region to verify")]
+    NoRegion,
+    /// The tag holds no OpenPGP packet at all.
+    #[error("empty")]
+    Empty,
+    /// The first packet is not a signature.
+    #[error("a {tag:?} packet, not a signature")]
+    NotASignature {
+        /// The packet's tag.
+        tag: Tag,
+    },
+    /// The data is not an OpenPGP packet the parser accepts.
+    #[error("not an OpenPGP packet: {detail}")]
+    Unparseable {
+        /// The `pgp` crate's error text (the innermost cause).
+        detail: String,
+    },
+    /// The OpenPGP parser panicked on the data (caught).
+    #[error("the OpenPGP parser failed on this data")]
+    ParserPanicked,
+    /// Not a binary-document signature, the kind rpm makes.
+    #[error("signature type {typ:?}, rpm signs headers as binary documents")]
+    WrongType {
+        /// The signature's type.
+        typ: SignatureType,
+    },
+    /// The signature does not verify with the key it names.
+    #[error("{detail}")]
+    Invalid {
+        /// The `pgp` crate's error text (the innermost cause).
+        detail: String,
+    },
+    /// The OpenPGP verifier panicked on the signature (caught).
+    #[error("the OpenPGP verifier failed on this signature")]
+    VerifierPanicked,
 }
 
 /// One header digest check.
@@ -131,7 +198,7 @@ pub enum SignatureStatus {
         /// The signing key's id.
         key_id: String,
         /// Why.
-        why: String,
+        why: Unbound,
     },
     /// Verifies with a key only the target's own rpm keyring holds.
     TargetKey {
@@ -151,7 +218,7 @@ pub enum SignatureStatus {
         /// The issuer's key id, when known.
         key_id: Option<String>,
         /// Why.
-        reason: String,
+        error: SignatureError,
     },
     /// Of an algorithm (or signature version) this build cannot verify.
     Unsupported {
@@ -230,8 +297,8 @@ pub fn verify_header(
             continue;
         };
         let status = match (&region, entry.str()) {
-            (None, _) => DigestStatus::Unreadable("the header has no signed region".into()),
-            (_, Err(e)) => DigestStatus::Unreadable(e.to_string()),
+            (None, _) => DigestStatus::Unreadable(DigestError::NoRegion),
+            (_, Err(e)) => DigestStatus::Unreadable(e.into()),
             (Some(bytes), Ok(want)) => {
                 let actual = match kind {
                     DigestKind::Sha1 => hex::encode(sha1::Sha1::digest(bytes)),
@@ -250,17 +317,17 @@ pub fn verify_header(
         digests.push(DigestCheck { kind, status });
     }
 
-    let mut raw: Vec<(SigSource, Result<Vec<u8>, String>)> = Vec::new();
+    let mut raw: Vec<(SigSource, Result<Vec<u8>, SignatureError>)> = Vec::new();
     if let Some(e) = sigs.get_any(tags::RSAHEADER) {
         raw.push((
             SigSource::Rsa,
-            e.bin().map(<[u8]>::to_vec).map_err(|e| e.to_string()),
+            e.bin().map(<[u8]>::to_vec).map_err(Into::into),
         ));
     }
     if let Some(e) = sigs.get_any(tags::DSAHEADER) {
         raw.push((
             SigSource::Dsa,
-            e.bin().map(<[u8]>::to_vec).map_err(|e| e.to_string()),
+            e.bin().map(<[u8]>::to_vec).map_err(Into::into),
         ));
     }
     if let Some(e) = sigs.get_any(tags::OPENPGP) {
@@ -274,11 +341,11 @@ pub fn verify_header(
                         .collect();
                     let decoded = base64::engine::general_purpose::STANDARD
                         .decode(&clean)
-                        .map_err(|e| format!("not base64: {e}"));
+                        .map_err(|detail| SignatureError::NotBase64 { detail });
                     raw.push((SigSource::OpenPgp(i), decoded));
                 }
             }
-            Err(e) => raw.push((SigSource::OpenPgp(0), Err(e.to_string()))),
+            Err(e) => raw.push((SigSource::OpenPgp(0), Err(e.into()))),
         }
     }
 
@@ -286,13 +353,13 @@ pub fn verify_header(
         .into_iter()
         .map(|(source, bytes)| {
             let status = match (bytes, &region) {
-                (Err(reason), _) => SignatureStatus::Bad {
+                (Err(error), _) => SignatureStatus::Bad {
                     key_id: None,
-                    reason,
+                    error,
                 },
                 (Ok(_), None) => SignatureStatus::Bad {
                     key_id: None,
-                    reason: "the header has no signed region to verify".into(),
+                    error: SignatureError::NoRegion,
                 },
                 (Ok(b), Some(data)) => check_signature(&b, data, store, target),
             };
@@ -373,18 +440,29 @@ fn decide(
     (verdict, signer)
 }
 
-/// Parse one OpenPGP signature packet from rpm's tag data.
-pub fn parse_signature(bytes: &[u8]) -> Result<Signature, String> {
-    let parsed = std::panic::catch_unwind(|| {
+/// Parse one OpenPGP signature packet from rpm's tag data (a parser panic
+/// on hostile data is caught and reported as
+/// [`SignatureError::ParserPanicked`]).
+pub fn parse_signature(bytes: &[u8]) -> Result<Signature, SignatureError> {
+    parse_guarded(|| {
         let mut parser = PacketParser::new(BufReader::new(Cursor::new(bytes)));
         match parser.next() {
             Some(Ok(Packet::Signature(sig))) => Ok(sig),
-            Some(Ok(p)) => Err(format!("a {:?} packet, not a signature", p.tag())),
-            Some(Err(e)) => Err(format!("not an OpenPGP packet: {e}")),
-            None => Err("empty".to_string()),
+            Some(Ok(p)) => Err(SignatureError::NotASignature { tag: p.tag() }),
+            Some(Err(e)) => Err(SignatureError::Unparseable {
+                detail: super::pgp_text(&e),
+            }),
+            None => Err(SignatureError::Empty),
         }
-    });
-    parsed.unwrap_or_else(|_| Err("the OpenPGP parser failed on this data".into()))
+    })
+}
+
+/// Run a signature parser, a panic in it becoming
+/// [`SignatureError::ParserPanicked`].
+fn parse_guarded<T>(
+    parse: impl FnOnce() -> Result<T, SignatureError> + std::panic::UnwindSafe,
+) -> Result<T, SignatureError> {
+    guarded(parse).unwrap_or(Err(SignatureError::ParserPanicked))
 }
 
 fn check_signature(
@@ -395,10 +473,10 @@ fn check_signature(
 ) -> SignatureStatus {
     let sig = match parse_signature(bytes) {
         Ok(s) => s,
-        Err(reason) => {
+        Err(error) => {
             return SignatureStatus::Bad {
                 key_id: None,
-                reason,
+                error,
             };
         }
     };
@@ -409,7 +487,7 @@ fn check_signature(
         .or_else(|| {
             sig.issuer_fingerprint()
                 .first()
-                .map(|f| keyring::key_id_from_fingerprint(&format!("{f:X}")))
+                .map(|f| cert::key_id_from_fingerprint(&format!("{f:X}")))
         });
     let Some(config) = sig.config() else {
         return SignatureStatus::Unsupported {
@@ -420,19 +498,16 @@ fn check_signature(
     if !supported_signature_algorithm(config.pub_alg) {
         return SignatureStatus::Unsupported {
             key_id: issuer,
-            algorithm: keyring::algorithm_name(config.pub_alg),
+            algorithm: cert::algorithm_name(config.pub_alg),
         };
     }
     if config.typ != SignatureType::Binary {
         return SignatureStatus::Bad {
             key_id: issuer,
-            reason: format!(
-                "signature type {:?}, rpm signs headers as binary documents",
-                config.typ
-            ),
+            error: SignatureError::WrongType { typ: config.typ },
         };
     }
-    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let checked = guarded(std::panic::AssertUnwindSafe(|| {
         match store.verify(&sig, data) {
             KeyMatch::Valid {
                 key,
@@ -465,9 +540,9 @@ fn check_signature(
                     Usability::Unbound(why) => SignatureStatus::Unbound { key_id, why },
                 }
             }
-            KeyMatch::Invalid { key_id, reason } => SignatureStatus::Bad {
+            KeyMatch::Invalid { key_id, detail } => SignatureStatus::Bad {
                 key_id: Some(key_id),
-                reason,
+                error: SignatureError::Invalid { detail },
             },
             KeyMatch::Unsupported { key_id, algorithm } => SignatureStatus::Unsupported {
                 key_id: Some(key_id),
@@ -478,9 +553,9 @@ fn check_signature(
                     key_id: key.component_key_id(component).to_string(),
                     fingerprint: key.fingerprint.clone(),
                 },
-                KeyMatch::Invalid { key_id, reason } => SignatureStatus::Bad {
+                KeyMatch::Invalid { key_id, detail } => SignatureStatus::Bad {
                     key_id: Some(key_id),
-                    reason,
+                    error: SignatureError::Invalid { detail },
                 },
                 KeyMatch::Unsupported { key_id, algorithm } => SignatureStatus::Unsupported {
                     key_id: Some(key_id),
@@ -492,9 +567,9 @@ fn check_signature(
             },
         }
     }));
-    checked.unwrap_or_else(|_| SignatureStatus::Bad {
+    checked.unwrap_or(SignatureStatus::Bad {
         key_id: issuer,
-        reason: "the OpenPGP verifier failed on this signature".into(),
+        error: SignatureError::VerifierPanicked,
     })
 }
 
@@ -756,7 +831,65 @@ mod tests {
             b"\x89\x01\x00\x00\x00",
             &[0xc2, 0xff, 0xff, 0xff, 0xff],
         ] {
-            assert!(parse_signature(junk).is_err());
+            let e = parse_signature(junk).expect_err("junk");
+            assert!(
+                matches!(
+                    e,
+                    SignatureError::Empty
+                        | SignatureError::Unparseable { .. }
+                        | SignatureError::NotASignature { .. }
+                ),
+                "{e:?}"
+            );
         }
+    }
+
+    #[test]
+    fn a_parser_panic_is_a_typed_error() {
+        let r: Result<(), SignatureError> =
+            parse_guarded(|| panic!("assertion failed: left == right"));
+        assert_eq!(r, Err(SignatureError::ParserPanicked));
+        assert_eq!(
+            SignatureError::ParserPanicked.to_string(),
+            "the OpenPGP parser failed on this data"
+        );
+    }
+
+    /// The sentences findings carry are the errors' `Display` text, byte
+    /// for byte as before they were typed.
+    #[test]
+    fn error_texts() {
+        for (e, want) in [
+            (SignatureError::Empty, "empty"),
+            (
+                SignatureError::NotASignature { tag: Tag::UserId },
+                "a UserId packet, not a signature",
+            ),
+            (
+                SignatureError::Unparseable { detail: "x".into() },
+                "not an OpenPGP packet: x",
+            ),
+            (
+                SignatureError::WrongType {
+                    typ: SignatureType::Text,
+                },
+                "signature type Text, rpm signs headers as binary documents",
+            ),
+            (SignatureError::Invalid { detail: "y".into() }, "y"),
+            (
+                SignatureError::NoRegion,
+                "the header has no signed region to verify",
+            ),
+            (
+                SignatureError::VerifierPanicked,
+                "the OpenPGP verifier failed on this signature",
+            ),
+        ] {
+            assert_eq!(e.to_string(), want);
+        }
+        assert_eq!(
+            DigestError::NoRegion.to_string(),
+            "the header has no signed region"
+        );
     }
 }

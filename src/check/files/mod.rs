@@ -112,6 +112,9 @@ pub fn verify_all(ctx: &ScanContext<'_>, jobs: &[Job<'_>]) -> (Vec<Finding>, Fil
         .fold(
             || (Vec::new(), FileTotals::default()),
             |(mut findings, mut totals), job| {
+                if ctx.progress.is_cancelled() {
+                    return (findings, totals);
+                }
                 let rec = job.record;
                 let out = check.verify_with(rec, || ctx.index.owner_count(&rec.path) > 1);
                 if out.checked {

@@ -12,7 +12,7 @@
 //! * `info/NAME[:ARCH].md5sums` (or `status.d/NAME.md5sums`): MD5 of the
 //!   package's regular files except conffiles, verified like `debsums`.
 //! * the `Conffiles:` field: MD5 of each conffile as installed
-//!   ([`FileFlags::CONFIG`]).
+//!   ([`FileFlags::CONFIG`](crate::pkgdb::FileFlags::CONFIG)).
 //! * `diversions` ([`diversions`]): another package's file diverted away
 //!   from its path is verified where it was diverted to.
 //! * `alternatives/*` ([`alternatives`]): the update-alternatives symlinks,

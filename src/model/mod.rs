@@ -43,4 +43,4 @@ pub use file::{
 };
 pub use finding::{About, Finding, FindingId};
 pub use kind::{FindingKind, Severity};
-pub use package::{HeaderVerdict, PackageRef};
+pub use package::{HeaderVerdict, PackageRef, nevra, package_key};

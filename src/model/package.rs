@@ -27,34 +27,56 @@ pub struct PackageRef {
     pub arch: Option<String>,
 }
 
+/// `name-[epoch:]version-release.arch`, as `rpm -qa` prints it (without
+/// the epoch when there is none, like rpm's default `%{nevra}`; without the
+/// release when there is none, as for a native Debian package).
+pub fn nevra(
+    name: &str,
+    epoch: Option<u32>,
+    version: &str,
+    release: &str,
+    arch: Option<&str>,
+) -> String {
+    let mut s = format!("{name}-");
+    if let Some(e) = epoch {
+        s.push_str(&format!("{e}:"));
+    }
+    s.push_str(version);
+    if !release.is_empty() {
+        s.push('-');
+        s.push_str(release);
+    }
+    if let Some(a) = arch {
+        s.push('.');
+        s.push_str(a);
+    }
+    s
+}
+
+/// `name.arch` (or `name`): a package's identity across updates.
+pub fn package_key(name: &str, arch: Option<&str>) -> String {
+    match arch {
+        Some(a) => format!("{name}.{a}"),
+        None => name.to_string(),
+    }
+}
+
 impl PackageRef {
     /// `name-[epoch:]version-release.arch`, as `rpm -qa` prints it.
     pub fn nevra(&self) -> String {
-        let mut s = self.name.clone();
-        s.push('-');
-        if let Some(e) = self.epoch {
-            s.push_str(&format!("{e}:"));
-        }
-        s.push_str(&self.version);
-        // rpm always has a release; a native Debian package has none.
-        if !self.release.is_empty() {
-            s.push('-');
-            s.push_str(&self.release);
-        }
-        if let Some(a) = &self.arch {
-            s.push('.');
-            s.push_str(a);
-        }
-        s
+        nevra(
+            &self.name,
+            self.epoch,
+            &self.version,
+            &self.release,
+            self.arch.as_deref(),
+        )
     }
 
     /// `name.arch`: the identity that survives an update (what finding ids
     /// are derived from).
     pub fn key(&self) -> String {
-        match &self.arch {
-            Some(a) => format!("{}.{a}", self.name),
-            None => self.name.clone(),
-        }
+        package_key(&self.name, self.arch.as_deref())
     }
 }
 

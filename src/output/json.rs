@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::rollup::Rollups;
+use super::rollup::Gathered;
 use crate::check::CheckKind;
 use crate::model::{Bytes, Finding};
 use crate::scan::{DatabaseInfo, ReportSink, ScanEnd, ScanInfo, Summary, TrustInfo};
@@ -54,10 +54,7 @@ struct JsonReport<'a> {
 /// Writes the report as one pretty-printed JSON document.
 pub struct JsonSink<W: Write> {
     out: W,
-    verbose: bool,
-    info: Option<ScanInfo>,
-    findings: Vec<Finding>,
-    rollups: Rollups,
+    gathered: Gathered,
 }
 
 impl<W: Write> JsonSink<W> {
@@ -65,36 +62,26 @@ impl<W: Write> JsonSink<W> {
     pub fn new(out: W, verbose: bool) -> JsonSink<W> {
         JsonSink {
             out,
-            verbose,
-            info: None,
-            findings: Vec::new(),
-            rollups: Rollups::default(),
+            gathered: Gathered::new(verbose),
         }
     }
 }
 
 impl<W: Write> ReportSink for JsonSink<W> {
     fn begin(&mut self, info: &ScanInfo) -> io::Result<()> {
-        self.info = Some(info.clone());
+        self.gathered.begin(info);
         Ok(())
     }
 
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        if self.verbose {
-            self.findings.push(f.clone());
-        } else if let Some(f) = self.rollups.offer(f.clone()) {
-            self.findings.push(f);
-        }
+        self.gathered.finding(f);
         Ok(())
     }
 
     fn finish(&mut self, end: &ScanEnd) -> io::Result<()> {
-        let Some(info) = self.info.as_ref() else {
+        let Some((info, findings)) = self.gathered.finish() else {
             return Ok(());
         };
-        let mut findings = std::mem::take(&mut self.findings);
-        findings.extend(std::mem::take(&mut self.rollups).finish());
-        super::sort_findings(&mut findings);
         let summary = Summary {
             findings: findings.len() as u64,
             ..end.summary.clone()

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::{About, Bytes, Evidence, Finding, FindingKind, Rollup, Severity};
+use crate::scan::ScanInfo;
 
 /// How many example paths a summary names.
 pub const EXAMPLES: usize = 3;
@@ -73,6 +74,50 @@ impl Rollups {
                 )
             })
             .collect()
+    }
+}
+
+/// What a report for people (text, the JSON document) keeps while the
+/// scan runs: the scan's description and its findings, summarised per tree
+/// unless `verbose`; sorted when the scan is over.
+#[derive(Debug, Default)]
+pub struct Gathered {
+    verbose: bool,
+    info: Option<ScanInfo>,
+    findings: Vec<Finding>,
+    rollups: Rollups,
+}
+
+impl Gathered {
+    /// Gather; `verbose` lists summarisable findings one by one.
+    pub fn new(verbose: bool) -> Gathered {
+        Gathered {
+            verbose,
+            ..Gathered::default()
+        }
+    }
+
+    /// The scan began.
+    pub fn begin(&mut self, info: &ScanInfo) {
+        self.info = Some(info.clone());
+    }
+
+    /// One more finding.
+    pub fn finding(&mut self, f: &Finding) {
+        if self.verbose {
+            self.findings.push(f.clone());
+        } else if let Some(f) = self.rollups.offer(f.clone()) {
+            self.findings.push(f);
+        }
+    }
+
+    /// The scan's description (`None` if it never began) and every
+    /// finding, summaries included, in report order.
+    pub fn finish(&mut self) -> Option<(&ScanInfo, Vec<Finding>)> {
+        let mut findings = std::mem::take(&mut self.findings);
+        findings.extend(std::mem::take(&mut self.rollups).finish());
+        super::sort_findings(&mut findings);
+        Some((self.info.as_ref()?, findings))
     }
 }
 

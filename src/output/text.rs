@@ -17,7 +17,7 @@
 use std::io::{self, Write};
 
 use super::Terminal;
-use super::rollup::Rollups;
+use super::rollup::Gathered;
 use crate::check::CheckKind;
 use crate::model::{Evidence, Finding, FindingKind, HeaderVerdict, Severity};
 use crate::scan::{ReportSink, ScanEnd, ScanInfo};
@@ -25,10 +25,7 @@ use crate::scan::{ReportSink, ScanEnd, ScanInfo};
 /// Writes a report as text when the scan finishes.
 pub struct TextSink<W: Write> {
     out: Terminal<W>,
-    verbose: bool,
-    info: Option<ScanInfo>,
-    findings: Vec<Finding>,
-    rollups: Rollups,
+    gathered: Gathered,
 }
 
 impl<W: Write> TextSink<W> {
@@ -36,34 +33,24 @@ impl<W: Write> TextSink<W> {
     pub fn new(out: W, verbose: bool) -> TextSink<W> {
         TextSink {
             out: Terminal::new(out),
-            verbose,
-            info: None,
-            findings: Vec::new(),
-            rollups: Rollups::default(),
+            gathered: Gathered::new(verbose),
         }
     }
 }
 
 impl<W: Write> ReportSink for TextSink<W> {
     fn begin(&mut self, info: &ScanInfo) -> io::Result<()> {
-        self.info = Some(info.clone());
+        self.gathered.begin(info);
         Ok(())
     }
 
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        if self.verbose {
-            self.findings.push(f.clone());
-        } else if let Some(f) = self.rollups.offer(f.clone()) {
-            self.findings.push(f);
-        }
+        self.gathered.finding(f);
         Ok(())
     }
 
     fn finish(&mut self, end: &ScanEnd) -> io::Result<()> {
-        let mut findings = std::mem::take(&mut self.findings);
-        findings.extend(std::mem::take(&mut self.rollups).finish());
-        super::sort_findings(&mut findings);
-        let Some(info) = self.info.as_ref() else {
+        let Some((info, findings)) = self.gathered.finish() else {
             return Ok(());
         };
         for l in header_lines(info, end, &findings) {

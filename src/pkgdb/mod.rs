@@ -102,22 +102,13 @@ impl Package {
     /// the epoch, like rpm's default `%{nevra}` query format for epoch-less
     /// packages).
     pub fn nevra(&self) -> String {
-        let mut s = self.name.clone();
-        s.push('-');
-        if let Some(e) = self.epoch {
-            s.push_str(&format!("{e}:"));
-        }
-        s.push_str(&self.version);
-        // rpm always has a release; a native Debian package has none.
-        if !self.release.is_empty() {
-            s.push('-');
-            s.push_str(&self.release);
-        }
-        if let Some(a) = &self.arch {
-            s.push('.');
-            s.push_str(a);
-        }
-        s
+        crate::model::nevra(
+            &self.name,
+            self.epoch,
+            &self.version,
+            &self.release,
+            self.arch.as_deref(),
+        )
     }
 
     /// The package as findings name it.
@@ -134,10 +125,7 @@ impl Package {
 
     /// `name.arch`: the identity that survives an update.
     pub fn key(&self) -> String {
-        match &self.arch {
-            Some(a) => format!("{}.{a}", self.name),
-            None => self.name.clone(),
-        }
+        crate::model::package_key(&self.name, self.arch.as_deref())
     }
 
     /// True for rpm's `gpg-pubkey` pseudo-packages (imported keys).

@@ -263,10 +263,10 @@ fn parse_group_line(line: &[u8]) -> Option<(&[u8], u32)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const PASSWD: &[u8] = b"\
+    pub(crate) const PASSWD: &[u8] = b"\
 root:x:0:0:root:/root:/bin/bash
 bin:x:1:1:bin:/bin:/sbin/nologin
 daemon:x:2:2:daemon:/sbin:/sbin/nologin
@@ -279,7 +279,7 @@ apache:x:49:49:duplicate name, later:/:/sbin/nologin
 www:x:48:48:duplicate uid, later:/:/sbin/nologin
 ";
 
-    const GROUP: &[u8] = b"\
+    pub(crate) const GROUP: &[u8] = b"\
 root:x:0:
 bin:x:1:daemon
 wheel:x:10:alice,bob

@@ -103,26 +103,7 @@ pub fn rpm_caps_match(recorded: &str, xattr: Option<&[u8]>) -> bool {
 mod tests {
     use super::*;
 
-    const PASSWD: &[u8] = b"\
-root:x:0:0:root:/root:/bin/bash
-bin:x:1:1:bin:/bin:/sbin/nologin
-daemon:x:2:2:daemon:/sbin:/sbin/nologin
-# a comment
-   # an indented comment
-
-toor:x:0:0:second root:/root:/bin/sh
-apache:x:48:48:Apache:/usr/share/httpd:/sbin/nologin
-apache:x:49:49:duplicate name, later:/:/sbin/nologin
-www:x:48:48:duplicate uid, later:/:/sbin/nologin
-";
-
-    const GROUP: &[u8] = b"\
-root:x:0:
-bin:x:1:daemon
-wheel:x:10:alice,bob
-wheel:x:11:
-staff:x:10:
-";
+    use crate::rootfs::accounts::tests::{GROUP, PASSWD};
 
     fn acc() -> Accounts {
         Accounts::parse(PASSWD, GROUP)

@@ -361,24 +361,29 @@ pub struct Rollup {
 impl Rollup {
     fn describe(&self, f: &Finding, out: &mut Vec<u8>) {
         let n = self.count;
-        let s = if n == 1 { "" } else { "s" };
+        let one = n == 1;
+        let s = if one { "" } else { "s" };
         let tree = f.path_bytes();
-        match f.kind {
-            super::FindingKind::BytecodeUnregistered => {
-                let (es, their) = if n == 1 { ("es", "its") } else { ("", "their") };
-                put(out, format_args!("{n} bytecode file{s} under "));
-                out.extend_from_slice(tree);
-                put(
-                    out,
-                    format_args!(" match{es} {their} source{s} but no package owns them (e.g. "),
-                );
-            }
-            _ => {
-                put(out, format_args!("{n} file{s} under "));
-                out.extend_from_slice(tree);
-                out.extend_from_slice(b" that no package owns (e.g. ");
-            }
+        if f.kind == super::FindingKind::BytecodeUnregistered {
+            let (es, their, them) = if one {
+                ("es", "its", "it")
+            } else {
+                ("", "their", "them")
+            };
+            put(out, format_args!("{n} bytecode file{s} under "));
+            out.extend_from_slice(tree);
+            put(
+                out,
+                format_args!(
+                    " match{es} {their} source{s} but no package owns {them} (normal where pycs \
+                     are compiled at install time, as on Debian and Ubuntu); --verbose lists them"
+                ),
+            );
+            return;
         }
+        put(out, format_args!("{n} file{s} under "));
+        out.extend_from_slice(tree);
+        out.extend_from_slice(b" that no package owns (e.g. ");
         for (i, e) in self.examples.iter().enumerate() {
             if i > 0 {
                 out.extend_from_slice(b", ");

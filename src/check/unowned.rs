@@ -304,6 +304,7 @@ fn classify(ctx: &ScanContext<'_>, path: &Path, st: &FileStat, tree: &Path) -> F
                         check: Stage::Unowned,
                         problem: Problem::Unreadable {
                             what: Unread::ExecutableCandidate,
+                            object: None,
                             error: OsError::from(&e),
                         },
                     }),

@@ -124,6 +124,7 @@ impl WalkProblem {
                 Severity::Low,
                 Problem::Unreadable {
                     what: Unread::Directory,
+                    object: None,
                     error: OsError::from(error),
                 },
             ),

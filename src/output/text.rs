@@ -53,7 +53,7 @@ impl<W: Write> ReportSink for TextSink<W> {
         let Some((info, findings)) = self.gathered.finish() else {
             return Ok(());
         };
-        for l in header_lines(info, end, &findings) {
+        for l in header_lines(info, &findings) {
             self.out.line(&l)?;
         }
         for f in findings.iter().filter(|f| !is_header_kind(f.kind)) {
@@ -93,7 +93,7 @@ fn key_id(f: &Finding) -> Option<String> {
 
 /// The header findings as lines: one per finding, except that untrusted
 /// signers are grouped by key and unsigned headers into one line.
-pub fn header_lines(info: &ScanInfo, _end: &ScanEnd, findings: &[Finding]) -> Vec<Vec<u8>> {
+pub fn header_lines(info: &ScanInfo, findings: &[Finding]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for p in &info.trust.problems {
         let mut l = b"trust store: ".to_vec();

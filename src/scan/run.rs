@@ -369,6 +369,7 @@ fn load_accounts(root: &Root) -> (Accounts, Vec<Finding>) {
                     check: Stage::Accounts,
                     problem: Problem::Unreadable {
                         what: Unread::Accounts,
+                        object: None,
                         error: OsError::from(&e),
                     },
                 }),

@@ -57,6 +57,7 @@ fn unreadable(path: &Path, what: Unread, e: &io::Error) -> Finding {
             check: Stage::Bytecode,
             problem: Problem::Unreadable {
                 what,
+                object: None,
                 error: OsError::from(e),
             },
         }),

@@ -32,7 +32,6 @@ pub mod marshal;
 pub mod pyc;
 mod rules;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -42,7 +41,7 @@ pub use self::discover::{PackagedCode, installed_pythons, python_roots};
 use self::rules::Classifier;
 use super::ScanContext;
 use super::walk::{Ownership, WalkProblem, Walker};
-use crate::model::{Finding, FindingKind, Stage};
+use crate::model::{Finding, Stage};
 
 /// Most bytes of one pyc read (header and code object); the code object of
 /// a larger one is not decoded (no imports or strings are listed for it).
@@ -115,8 +114,5 @@ pub fn run(ctx: &ScanContext<'_>, opts: &BytecodeOptions) -> Vec<Finding> {
         .collect();
     findings.extend(hooks::check_ld_preload(root, &own));
     findings.extend(found);
-    // An unreadable source is one finding, however many pycs it has.
-    let mut seen = HashSet::new();
-    findings.retain(|f| f.kind != FindingKind::CheckIncomplete || seen.insert(f.id));
     findings
 }

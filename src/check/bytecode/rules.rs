@@ -202,8 +202,9 @@ impl Classifier<'_> {
         )
     }
 
-    /// A `check-incomplete` about `path` (the pyc, or the source it names).
-    fn incomplete(&self, path: &Path, what: Unread, e: &io::Error) -> Finding {
+    /// A `check-incomplete` about the pyc at `path`: `object` (the pyc
+    /// itself, or the source it names) could not be read.
+    fn incomplete(&self, path: &Path, object: &Path, what: Unread, e: &io::Error) -> Finding {
         Finding::new(
             FindingKind::CheckIncomplete,
             Severity::Low,
@@ -212,6 +213,7 @@ impl Classifier<'_> {
                 check: Stage::Bytecode,
                 problem: Problem::Unreadable {
                     what,
+                    object: (object != path).then(|| Bytes::from(object)),
                     error: OsError::from(e),
                 },
             }),
@@ -231,7 +233,7 @@ impl Classifier<'_> {
             Ok(e) if e.stat.is_regular() => Some(e.stat),
             Ok(_) => None,
             Err(e) if is_absent(&e) => None,
-            Err(e) => return Some(self.incomplete(&loc.source, Unread::SourceEntry, &e)),
+            Err(e) => return Some(self.incomplete(path, &loc.source, Unread::SourceEntry, &e)),
         };
         let sourceless = !loc.cached && source.is_none();
         let evidence = |reason| BytecodeEvidence::new(reason, loc.source.as_path());
@@ -251,7 +253,7 @@ impl Classifier<'_> {
         let data = match read_capped(self.root, path, MAX_PYC_BYTES) {
             Ok(d) => d,
             Err(e) if is_absent(&e) => return None,
-            Err(e) => return Some(self.incomplete(path, Unread::File, &e)),
+            Err(e) => return Some(self.incomplete(path, path, Unread::File, &e)),
         };
         let header = match pyc::parse_header(&data) {
             Ok(h) => h,
@@ -354,7 +356,7 @@ impl Classifier<'_> {
         // 5. Header against source.
         let mismatch = match self.header_mismatch(&header, &loc.source, &src) {
             Ok(m) => m,
-            Err(e) => return Some(self.incomplete(&loc.source, Unread::Source, &e)),
+            Err(e) => return Some(self.incomplete(path, &loc.source, Unread::Source, &e)),
         };
         let unchecked = matches!(
             header.invalidation,

@@ -473,6 +473,10 @@ pub enum Problem {
     Unreadable {
         /// What it was read as.
         what: Unread,
+        /// What could not be read, when it is not the finding's path (the
+        /// source a pyc names; the finding stays about the pyc).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        object: Option<Bytes>,
         /// Why.
         error: OsError,
     },
@@ -512,60 +516,67 @@ impl Incomplete {
         let path = f.path_bytes();
         let check = self.check.as_str();
         match &self.problem {
-            Problem::Unreadable { what, error } => match what {
-                Unread::Directory => {
-                    put(out, format_args!("{check}: cannot list "));
-                    out.extend_from_slice(path);
-                    put(
-                        out,
-                        format_args!(" ({error}); nothing below it was examined"),
-                    );
-                }
-                Unread::Accounts => {
-                    out.extend_from_slice(b"cannot read the target's ");
-                    out.extend_from_slice(path);
-                    put(
-                        out,
-                        format_args!(
-                            " ({error}): owner and group names other than root cannot be \
+            Problem::Unreadable {
+                what,
+                object,
+                error,
+            } => {
+                let path = object.as_ref().map_or(path, Bytes::as_bytes);
+                match what {
+                    Unread::Directory => {
+                        put(out, format_args!("{check}: cannot list "));
+                        out.extend_from_slice(path);
+                        put(
+                            out,
+                            format_args!(" ({error}); nothing below it was examined"),
+                        );
+                    }
+                    Unread::Accounts => {
+                        out.extend_from_slice(b"cannot read the target's ");
+                        out.extend_from_slice(path);
+                        put(
+                            out,
+                            format_args!(
+                                " ({error}): owner and group names other than root cannot be \
                                  resolved, so U/G flags for other accounts may be spurious"
-                        ),
-                    );
+                            ),
+                        );
+                    }
+                    Unread::ExecutableCandidate => {
+                        put(out, format_args!("{check}: cannot read "));
+                        out.extend_from_slice(path);
+                        put(
+                            out,
+                            format_args!(" to tell whether it is executable ({error})"),
+                        );
+                    }
+                    Unread::Source => {
+                        put(out, format_args!("{check}: cannot read the source "));
+                        out.extend_from_slice(path);
+                        put(out, format_args!(" ({error})"));
+                    }
+                    Unread::File => {
+                        put(out, format_args!("{check}: cannot read "));
+                        out.extend_from_slice(path);
+                        put(out, format_args!(" ({error})"));
+                    }
+                    Unread::SourceEntry => {
+                        put(out, format_args!("{check}: cannot examine the source "));
+                        out.extend_from_slice(path);
+                        put(out, format_args!(" ({error})"));
+                    }
+                    Unread::PthFile | Unread::StartupModule | Unread::PreloadList => {
+                        let what = match what {
+                            Unread::PthFile => ".pth file",
+                            Unread::StartupModule => "startup module",
+                            _ => "the loader's preload list",
+                        };
+                        put(out, format_args!("{check}: cannot read {what} "));
+                        out.extend_from_slice(path);
+                        put(out, format_args!(" ({error})"));
+                    }
                 }
-                Unread::ExecutableCandidate => {
-                    put(out, format_args!("{check}: cannot read "));
-                    out.extend_from_slice(path);
-                    put(
-                        out,
-                        format_args!(" to tell whether it is executable ({error})"),
-                    );
-                }
-                Unread::Source => {
-                    put(out, format_args!("{check}: cannot read the source "));
-                    out.extend_from_slice(path);
-                    put(out, format_args!(" ({error})"));
-                }
-                Unread::File => {
-                    put(out, format_args!("{check}: cannot read "));
-                    out.extend_from_slice(path);
-                    put(out, format_args!(" ({error})"));
-                }
-                Unread::SourceEntry => {
-                    put(out, format_args!("{check}: cannot examine the source "));
-                    out.extend_from_slice(path);
-                    put(out, format_args!(" ({error})"));
-                }
-                Unread::PthFile | Unread::StartupModule | Unread::PreloadList => {
-                    let what = match what {
-                        Unread::PthFile => ".pth file",
-                        Unread::StartupModule => "startup module",
-                        _ => "the loader's preload list",
-                    };
-                    put(out, format_args!("{check}: cannot read {what} "));
-                    out.extend_from_slice(path);
-                    put(out, format_args!(" ({error})"));
-                }
-            },
+            }
             Problem::TooDeep { max_depth } => {
                 put(out, format_args!("{check}: "));
                 out.extend_from_slice(path);
@@ -640,5 +651,40 @@ mod tests {
     fn evidence_stays_small() {
         let size = std::mem::size_of::<Evidence>();
         assert!(size <= 128, "Evidence is {size} bytes");
+    }
+
+    /// A pyc whose source cannot be read: the finding stays about the pyc
+    /// (its schema-1 id), the sentence names the source.
+    #[test]
+    fn unreadable_source_is_about_the_pyc() {
+        let pyc = "/usr/lib/python3/x/__pycache__/m.cpython-311.pyc";
+        let f = Finding::new(
+            crate::model::FindingKind::CheckIncomplete,
+            crate::model::Severity::Low,
+            crate::model::About::path(pyc).scope("bytecode"),
+            Evidence::Incomplete(Incomplete {
+                check: Stage::Bytecode,
+                problem: Problem::Unreadable {
+                    what: Unread::Source,
+                    object: Some(Bytes::from("/usr/lib/python3/x/m.py")),
+                    error: OsError::from(std::io::Error::from_raw_os_error(5)),
+                },
+            }),
+        );
+        assert_eq!(
+            String::from_utf8(f.message()).unwrap(),
+            "bytecode: cannot read the source /usr/lib/python3/x/m.py (Input/output error (os \
+             error 5))"
+        );
+        assert_eq!(
+            f.id,
+            crate::model::FindingId::derive(f.kind, b"bytecode", pyc.as_bytes())
+        );
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["path"], pyc);
+        assert_eq!(json["object"], "/usr/lib/python3/x/m.py");
+        assert_eq!(json["problem"], "unreadable");
+        assert_eq!(json["what"], "source");
+        assert_eq!(json["error"]["errno"], 5);
     }
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{CommandFactory, Parser};
 use cli::args::{Cli, Command, Format, KeysCommand, ScanArgs, TrustArgs};
+use rootaudit::model::Severity;
 use rootaudit::output::json::JsonSink;
 use rootaudit::output::jsonl::JsonLinesSink;
 use rootaudit::output::text::TextSink;
@@ -117,13 +118,28 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         Format::Jsonl => Box::new(JsonLinesSink::new(out)),
     };
     let progress = (!args.quiet && io::stderr().is_terminal())
-        .then(|| cli::progress::ProgressLine::start(counters));
+        .then(|| cli::progress::ProgressLine::start(counters.clone()));
     let result = builder.run_with(sink.as_mut());
     if let Some(p) = progress {
         p.stop();
     }
-    let end = result?;
-    let failing = end.worst.is_some_and(|w| w >= args.fail_on);
+    let worst = match result {
+        Ok(end) => end.worst,
+        Err(e) => {
+            let e = anyhow::Error::new(e);
+            if !is_broken_pipe(&e) {
+                return Err(e);
+            }
+            // The reader went away (`| head`): the report is cut short, but
+            // the exit status still tells the truth about what was found.
+            let seen = counters_worst(&counters);
+            if seen.is_some_and(|w| w >= args.fail_on) {
+                return Ok(ExitCode::from(1));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    let failing = worst.is_some_and(|w| w >= args.fail_on);
     Ok(if failing {
         ExitCode::from(1)
     } else {
@@ -170,6 +186,20 @@ fn refuse_keys_inside_root(root: &Path, keys: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The most severe finding the scan counted.
+fn counters_worst(counters: &Counters) -> Option<Severity> {
+    let seen = counters.snapshot();
+    [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ]
+    .into_iter()
+    .find(|s| seen.findings_at(*s) > 0)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

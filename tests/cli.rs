@@ -83,3 +83,36 @@ fn man_page_is_roff() {
     assert!(page.contains(".TH rootaudit"), "{page}");
     assert!(page.contains("scan"), "{page}");
 }
+
+/// `rootaudit scan R | head -1`: the reader goes away before the report is
+/// written; the exit status still says findings were made.
+#[test]
+fn a_closed_pipe_keeps_the_exit_status() {
+    require_tools!();
+    let pkg = PkgSpec::new("ra-pipe")
+        .entry(FileEntry::file("/usr/share/ra-pipe/a", "a\n"))
+        .build();
+    let root = TestRoot::new();
+    root.install(&[&pkg]);
+    root.remove("/usr/share/ra-pipe/a");
+    for format in ["text", "json", "jsonl"] {
+        let mut child = rootaudit_cmd(root.path())
+            .args(["--format", format])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before any output
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: a closed pipe is not an error to print"
+        );
+    }
+}

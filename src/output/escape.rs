@@ -2,8 +2,9 @@
 //! line meant for a terminal goes through.
 //!
 //! Valid UTF-8 passes through, except control characters (C0, DEL, C1),
-//! Unicode bidirectional controls and `\`, which become `\xNN` /
-//! `\u{NNNN}` / `\\`; invalid UTF-8 bytes become `\xNN`. The result is
+//! Unicode bidirectional controls and marks, line and paragraph separators,
+//! invisible format characters (zero-width spaces, the BOM, …) and `\`,
+//! which become `\xNN` / `\u{NNNN}` / `\\`; invalid UTF-8 bytes become `\xNN`. The result is
 //! unambiguous (distinct inputs give distinct outputs) and holds no byte
 //! below 0x20: a hostile file name can never move the cursor, retitle the
 //! window or hide text.
@@ -21,11 +22,7 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
                 c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                     let _ = write!(out, "\\x{:02x}", c as u32);
                 }
-                '\u{80}'..='\u{9f}'
-                | '\u{200e}'
-                | '\u{200f}'
-                | '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}' => {
+                c if is_invisible(c) => {
                     let _ = write!(out, "\\u{{{:04x}}}", c as u32);
                 }
                 c => out.push(c),
@@ -36,6 +33,27 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Characters that are not shown as themselves: C1 controls, Unicode
+/// bidirectional controls and marks (which reorder what follows), line and
+/// paragraph separators (which break lines), and invisible format
+/// characters (zero-width spaces and joiners, the BOM, the soft hyphen,
+/// interlinear annotations), with which two different names look alike.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{80}'..='\u{9f}'
+            | '\u{ad}'
+            | '\u{61c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+    )
 }
 
 /// A writer of lines for a terminal: each line's bytes are escaped, then
@@ -78,6 +96,29 @@ mod tests {
         assert_eq!(escape_bytes("caf\u{e9}".as_bytes()), "caf\u{e9}");
         assert_eq!(escape_bytes("x\u{202e}y".as_bytes()), "x\\u{202e}y");
         assert_eq!(escape_bytes("\u{9b}".as_bytes()), "\\u{009b}");
+    }
+
+    /// Look-alike names: marks, separators and invisible characters are
+    /// shown, not obeyed.
+    #[test]
+    fn escapes_bidi_marks_separators_and_invisibles() {
+        for (c, shown) in [
+            ('\u{61c}', "\\u{061c}"),
+            ('\u{200b}', "\\u{200b}"),
+            ('\u{2028}', "\\u{2028}"),
+            ('\u{2029}', "\\u{2029}"),
+            ('\u{2067}', "\\u{2067}"),
+            ('\u{feff}', "\\u{feff}"),
+            ('\u{ad}', "\\u{00ad}"),
+        ] {
+            let name = format!("/usr/bin/s{c}u");
+            assert_eq!(escape_bytes(name.as_bytes()), format!("/usr/bin/s{shown}u"));
+        }
+        // Visible non-ASCII stays itself.
+        assert_eq!(
+            escape_bytes("/usr/share/ärger/€".as_bytes()),
+            "/usr/share/ärger/€"
+        );
     }
 
     #[test]

@@ -474,7 +474,8 @@ fn signed_packages_trusted_only_with_their_key() {
     assert_eq!(untrusted[0]["key_id"], ed.key_id.as_str());
     assert_eq!(untrusted[0]["package"]["nevra"], b.nevra.as_str());
 
-    // No keys at all: one sentence and one line per signing key.
+    // A keys folder without a usable key: one sentence saying so (not "no
+    // keys given": they were) and one line per signing key.
     let empty = tempfile::tempdir().unwrap();
     let none = rootaudit_json(&root, &["--keys", &keys_arg(empty.path())]);
     assert_eq!(header_findings(&none, "header-signer-untrusted").len(), 2);
@@ -484,10 +485,10 @@ fn signed_packages_trusted_only_with_their_key() {
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
-        text.lines()
-            .next()
-            .unwrap_or("")
-            .starts_with("no trusted keys given (--keys): 2 package headers could not be checked"),
+        text.lines().next().unwrap_or("").starts_with(
+            "no usable key in the 1 trust store folder (see `rootaudit keys list`): 2 \
+                 package headers could not be checked"
+        ),
         "{text}"
     );
     for k in [&rsa.key_id, &ed.key_id] {

@@ -109,10 +109,17 @@ pub fn header_lines(info: &ScanInfo, findings: &[Finding]) -> Vec<Vec<u8>> {
         .filter(|f| f.kind == FindingKind::HeaderSignerUntrusted)
         .collect();
     if info.trust.keys == 0 && info.checks.contains(CheckKind::Headers) && !untrusted.is_empty() {
+        // Say which: no folder at all, or folders without a usable key.
+        let why = match info.trust.dirs.len() {
+            0 => "no trusted keys given (--keys)".to_string(),
+            n => format!(
+                "no usable key in the {n} trust store folder{} (see `rootaudit keys list`)",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
         out.push(
             format!(
-                "no trusted keys given (--keys): {} package header{} could not be checked \
-                 against a trusted signer",
+                "{why}: {} package header{} could not be checked against a trusted signer",
                 untrusted.len(),
                 if untrusted.len() == 1 { "" } else { "s" }
             )

@@ -246,7 +246,8 @@ impl FileCheck<'_> {
         let mut opened: Option<File> = None;
 
         if flags.contains(VerifyAttrs::DIGEST) {
-            match self.digest(&entry, path, rec, &mut opened) {
+            let sizes = flags.contains(VerifyAttrs::SIZE);
+            match self.digest(&entry, path, rec, sizes, &mut opened) {
                 DigestResult::Match(n) => {
                     size = n;
                     out.bytes_hashed = n;
@@ -262,6 +263,13 @@ impl FileCheck<'_> {
                     actual.digest = Some(Digest {
                         algo: rec.digest_algo,
                         value: d.as_bytes().to_vec(),
+                    });
+                }
+                DigestResult::SizeDiffers => {
+                    v.failed |= VerifyAttrs::DIGEST;
+                    expected.digest = Some(Digest {
+                        algo: rec.digest_algo,
+                        value: rec.digest.clone(),
                     });
                 }
                 DigestResult::NoRecordedDigest => {
@@ -454,6 +462,7 @@ impl FileCheck<'_> {
         entry: &rootfs::Entry,
         path: &Path,
         rec: &FileRecord,
+        sizes_compared: bool,
         opened: &mut Option<File>,
     ) -> DigestResult {
         if rec.digest.is_empty() {
@@ -469,6 +478,13 @@ impl FileCheck<'_> {
             Ok(f) => opened.insert(f),
             Err(e) => return DigestResult::Unknown(Unknowable::Io(e)),
         };
+        // A file of another size than recorded cannot have the recorded
+        // content: saying so needs no read, and a huge (or sparse) file
+        // planted over a small one cannot stall the audit.
+        let computable = !matches!(rec.digest_algo, crate::model::DigestAlgo::Unknown(_));
+        if sizes_compared && computable && entry.stat.size != rec.size {
+            return DigestResult::SizeDiffers;
+        }
         match super::hash::digest_file(file, rec.digest_algo, Some(entry.stat.size)) {
             Ok(Some((d, n))) if d.as_bytes() == rec.digest => DigestResult::Match(n),
             Ok(Some((d, n))) => DigestResult::Differs(d, n),
@@ -512,6 +528,9 @@ impl FileCheck<'_> {
 enum DigestResult {
     Match(u64),
     Differs(super::hash::FileDigest, u64),
+    /// Not read: the file's size is not the recorded one, so neither is
+    /// its content.
+    SizeDiffers,
     NoRecordedDigest,
     Unknown(Unknowable),
 }
@@ -593,5 +612,53 @@ mod tests {
         ext.extend(1000u32.to_le_bytes());
         assert!(acl_is_extended(&ext));
         assert!(!acl_is_extended(&[1, 2]));
+    }
+
+    /// A file of another size than recorded is not read: its content
+    /// differs by construction, and a huge sparse file planted over a
+    /// small one costs nothing to audit (rootaudit 9, defect 9).
+    #[test]
+    fn size_mismatch_is_a_content_change_without_reading() {
+        use sha2::Digest as _;
+        let t = tempfile::tempdir().unwrap();
+        let planted = std::fs::File::create(t.path().join("bash")).unwrap();
+        planted.set_len(1 << 40).unwrap(); // 1 TiB, sparse
+        std::fs::write(t.path().join("small"), b"abcd").unwrap();
+        let root = Root::open(t.path()).unwrap();
+        let accounts = Accounts::default();
+        let check = FileCheck {
+            root: &root,
+            accounts: &accounts,
+        };
+        let record = |path: &str| {
+            let mut r = crate::testutil::file_record(path);
+            r.size = 3;
+            r.digest_algo = crate::model::DigestAlgo::Sha256;
+            r.digest = sha2::Sha256::digest(b"abc").to_vec();
+            r.verify = VerifyAttrs::DIGEST | VerifyAttrs::SIZE;
+            r
+        };
+        for path in ["/bash", "/small"] {
+            let out = check.verify(&record(path), false);
+            assert_eq!(out.bytes_hashed, 0, "{path} was read");
+            let v = out.finding.expect("a finding");
+            assert_eq!(v.kind, FindingKind::FileChanged);
+            assert_eq!(v.severity, Severity::High);
+            let Evidence::File(e) = v.evidence else {
+                panic!("{:?}", v.evidence)
+            };
+            assert_eq!(e.verify.to_string(), "S.5......", "{path}");
+            assert!(e.actual.digest.is_none());
+            assert_eq!(e.expected.digest.unwrap().value, record(path).digest);
+        }
+        // The same size is hashed as before.
+        std::fs::write(t.path().join("same"), b"abd").unwrap();
+        let out = check.verify(&record("/same"), false);
+        assert_eq!(out.bytes_hashed, 3);
+        let Evidence::File(e) = out.finding.unwrap().evidence else {
+            panic!()
+        };
+        assert_eq!(e.verify.to_string(), "..5......");
+        assert!(e.actual.digest.is_some());
     }
 }

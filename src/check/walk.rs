@@ -43,27 +43,6 @@ pub const MAX_DEPTH: usize = 48;
 /// Most directory entries one [`Walker`] looks at (over all its walks).
 pub const MAX_ENTRIES: u64 = 5_000_000;
 
-/// Filesystem magics (`statfs.f_type`) of kernel pseudo-filesystems a walk
-/// does not enter, with a name for the report.
-const PSEUDO_FS: &[(u64, &str)] = &[
-    (0x9fa0, "proc"),
-    (0x6265_6572, "sysfs"),
-    (0x1cd1, "devpts"),
-    (0x0027_e0eb, "cgroup"),
-    (0x6367_7270, "cgroup2"),
-    (0x6462_6720, "debugfs"),
-    (0x7472_6163, "tracefs"),
-    (0x7363_6673, "securityfs"),
-    (0xcafe_4a11, "bpf"),
-    (0x6165_676c, "pstore"),
-    (0xde5e_81e4, "efivarfs"),
-    (0x6265_6570, "configfs"),
-    (0x6573_5543, "fusectl"),
-    (0x4249_4e4d, "binfmt_misc"),
-    (0x1980_0202, "mqueue"),
-    (0x0187, "autofs"),
-];
-
 /// What a visitor wants done with one entry.
 #[derive(Debug)]
 pub enum Visit<T> {
@@ -319,9 +298,7 @@ impl<'a> Walker<'a> {
     /// The pseudo-filesystem mounted at `path`, if it is one.
     fn pseudo_fs(&self, path: &Path) -> Option<&'static str> {
         let e = self.root.lookup(path).ok()?;
-        let st = rustix::fs::fstatfs(e.fd()).ok()?;
-        let t = (st.f_type as u64) & 0xffff_ffff;
-        PSEUDO_FS.iter().find(|(m, _)| *m == t).map(|(_, n)| *n)
+        crate::rootfs::pseudo_fs(e.fd())
     }
 }
 

@@ -448,6 +448,36 @@ enum Listed {
 
 /// Largest attribute value or name list read (rpm's values are tiny: a
 /// capability set is 20-24 bytes, an ACL 4 + 8 bytes per entry).
+/// Filesystem magics (`statfs.f_type`) of kernel pseudo-filesystems, with
+/// a name for reports: their files are the running kernel's, not what a
+/// package installed (walks do not enter them, the files check does not
+/// read them).
+const PSEUDO_FS: &[(u64, &str)] = &[
+    (0x9fa0, "proc"),
+    (0x6265_6572, "sysfs"),
+    (0x1cd1, "devpts"),
+    (0x0027_e0eb, "cgroup"),
+    (0x6367_7270, "cgroup2"),
+    (0x6462_6720, "debugfs"),
+    (0x7472_6163, "tracefs"),
+    (0x7363_6673, "securityfs"),
+    (0xcafe_4a11, "bpf"),
+    (0x6165_676c, "pstore"),
+    (0xde5e_81e4, "efivarfs"),
+    (0x6265_6570, "configfs"),
+    (0x6573_5543, "fusectl"),
+    (0x4249_4e4d, "binfmt_misc"),
+    (0x1980_0202, "mqueue"),
+    (0x0187, "autofs"),
+];
+
+/// The kernel pseudo-filesystem `fd` lies on, if it does ([`PSEUDO_FS`]).
+pub fn pseudo_fs(fd: std::os::fd::BorrowedFd<'_>) -> Option<&'static str> {
+    let st = rustix::fs::fstatfs(fd).ok()?;
+    let t = (st.f_type as u64) & 0xffff_ffff;
+    PSEUDO_FS.iter().find(|(m, _)| *m == t).map(|(_, n)| *n)
+}
+
 const XATTR_BUF: usize = 4096;
 
 impl<'a> Xattrs<'a> {

@@ -478,6 +478,15 @@ impl FileCheck<'_> {
             Ok(f) => opened.insert(f),
             Err(e) => return DigestResult::Unknown(Unknowable::Io(e)),
         };
+        // `/proc/self/pagemap` never ends and `/proc/self/environ` is the
+        // auditor's own: a file of a kernel pseudo-filesystem (ROOT `/`, or
+        // a rescue chroot with `/proc` bound) is the kernel's, not a
+        // package's, and is not read.
+        if let Some(fs) = crate::rootfs::pseudo_fs(std::os::fd::AsFd::as_fd(file)) {
+            return DigestResult::Unknown(Unknowable::Io(io::Error::other(format!(
+                "on a {fs} file system, whose files are the running kernel's: not read"
+            ))));
+        }
         // A file of another size than recorded cannot have the recorded
         // content: saying so needs no read, and a huge (or sparse) file
         // planted over a small one cannot stall the audit.
@@ -660,5 +669,41 @@ mod tests {
         };
         assert_eq!(e.verify.to_string(), "..5......");
         assert!(e.actual.digest.is_some());
+    }
+
+    /// Registered files on a kernel pseudo-filesystem (ROOT `/`, or a
+    /// rescue chroot with `/proc` bound) are not read: `pagemap` never
+    /// ends, `environ` is the auditor's own (rootaudit 9, defect 6).
+    #[test]
+    fn pseudo_filesystem_files_are_not_read() {
+        let root = Root::open(Path::new("/")).unwrap();
+        if root
+            .lookup(Path::new("/proc/self/environ"))
+            .map(|e| crate::rootfs::pseudo_fs(e.fd()) != Some("proc"))
+            .unwrap_or(true)
+        {
+            return; // no procfs here
+        }
+        let accounts = Accounts::default();
+        let check = FileCheck {
+            root: &root,
+            accounts: &accounts,
+        };
+        for path in ["/proc/self/environ", "/proc/self/pagemap"] {
+            let mut rec = crate::testutil::file_record(path);
+            rec.digest_algo = crate::model::DigestAlgo::Sha256;
+            rec.digest = vec![0; 32];
+            rec.verify = VerifyAttrs::DIGEST;
+            let out = check.verify(&rec, false);
+            assert_eq!(out.bytes_hashed, 0, "{path} was read");
+            let v = out.finding.expect("a finding");
+            assert_eq!(v.kind, FindingKind::FileUnreadable, "{path}");
+            let Evidence::File(e) = v.evidence else {
+                panic!("{:?}", v.evidence)
+            };
+            assert_eq!(e.verify.to_string(), "..?......");
+            let text = e.error.unwrap().text;
+            assert!(text.contains("on a proc file system"), "{text}");
+        }
     }
 }

@@ -168,8 +168,10 @@ impl FileFlags {
     }
 }
 
-/// Install state of one file (rpm's FILESTATES).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// Install state of one file (rpm's FILESTATES). rpm writes it at install,
+/// outside the header's signed region: it is not vouched for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FileState {
     /// Installed normally (or no state recorded).
     #[default]

@@ -159,10 +159,19 @@ impl FileCheck<'_> {
     /// [`FileCheck::verify`], asking `shared` only when the answer matters
     /// (the mtime differs): the ownership lookup is then skipped for almost
     /// every file.
-    pub fn verify_with(&self, rec: &FileRecord, shared: impl FnOnce() -> bool) -> FileOutcome {
+    pub fn verify_with(&self, rec: &FileRecord, shared: impl Fn() -> bool) -> FileOutcome {
         let mut flags = rec.verify;
+        // FILESTATES is not signed: a state that would excuse a file is
+        // only believed where it can be true (rpm believes it always).
+        let mut overruled = None;
         match rec.state {
-            FileState::NotInstalled | FileState::NetShared => return FileOutcome::default(),
+            FileState::NotInstalled | FileState::NetShared => {
+                if shared() || self.root.lookup(&rec.path).is_err() {
+                    return FileOutcome::default();
+                }
+                overruled = Some(rec.state);
+            }
+            FileState::Replaced if !shared() => overruled = Some(rec.state),
             FileState::Replaced => flags = VerifyAttrs::empty(),
             FileState::WrongColor => {
                 flags -=
@@ -414,6 +423,7 @@ impl FileCheck<'_> {
                 expected,
                 actual,
                 error: read_error.as_ref().map(OsError::from),
+                overruled,
             })),
         });
         out
@@ -424,10 +434,12 @@ impl FileCheck<'_> {
             err.kind(),
             io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
         );
+        let excused = matches!(rec.state, FileState::NotInstalled | FileState::NetShared);
         if missing
-            && rec
-                .flags
-                .intersects(FileFlags::MISSINGOK | FileFlags::GHOST)
+            && (excused
+                || rec
+                    .flags
+                    .intersects(FileFlags::MISSINGOK | FileFlags::GHOST))
         {
             return None;
         }
@@ -705,5 +717,78 @@ mod tests {
             let text = e.error.unwrap().text;
             assert!(text.contains("on a proc file system"), "{text}");
         }
+    }
+
+    /// FILESTATES lies outside the signed region: "not installed" or
+    /// "netshared" on a file that is there, or "replaced" on a file no
+    /// other package registers, does not excuse it (rootaudit 9, defect 4).
+    #[test]
+    fn unsigned_file_states_do_not_hide_a_changed_file() {
+        use sha2::Digest as _;
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("bash"), b"trojan").unwrap();
+        let root = Root::open(t.path()).unwrap();
+        let accounts = Accounts::default();
+        let check = FileCheck {
+            root: &root,
+            accounts: &accounts,
+        };
+        let record = |path: &str, state: FileState| {
+            let mut r = crate::testutil::file_record(path);
+            r.size = 5;
+            r.digest_algo = crate::model::DigestAlgo::Sha256;
+            r.digest = sha2::Sha256::digest(b"bash\n").to_vec();
+            r.verify = VerifyAttrs::DIGEST | VerifyAttrs::SIZE;
+            r.state = state;
+            r
+        };
+        for state in [
+            FileState::NotInstalled,
+            FileState::NetShared,
+            FileState::Replaced,
+        ] {
+            let out = check.verify(&record("/bash", state), false);
+            let v = out
+                .finding
+                .unwrap_or_else(|| panic!("{state:?} hid the file"));
+            assert_eq!(
+                (v.kind, v.severity),
+                (FindingKind::FileChanged, Severity::High)
+            );
+            let Evidence::File(e) = &v.evidence else {
+                panic!("{:?}", v.evidence)
+            };
+            assert_eq!(e.overruled, Some(state));
+            let f = v.into_finding(
+                &record("/bash", state),
+                &crate::testutil::package(1, "bash", vec![]).reference(),
+            );
+            let msg = String::from_utf8(f.message()).unwrap();
+            assert!(msg.contains("that state is not signed"), "{msg}");
+            let json = serde_json::to_value(&f).unwrap();
+            assert!(json["state"].is_string(), "{json}");
+        }
+        // What rpm's rules are for still holds: an absent "not installed"
+        // file is no finding, a shared path's state is believed, and a
+        // "replaced" file another package registers is only checked for
+        // existence.
+        assert!(
+            check
+                .verify(&record("/gone", FileState::NotInstalled), false)
+                .finding
+                .is_none()
+        );
+        assert!(
+            check
+                .verify(&record("/bash", FileState::NotInstalled), true)
+                .finding
+                .is_none()
+        );
+        assert!(
+            check
+                .verify(&record("/bash", FileState::Replaced), true)
+                .finding
+                .is_none()
+        );
     }
 }

@@ -12,7 +12,7 @@ pub mod header;
 use serde::Serialize;
 
 use super::finding::put;
-use super::{Bytes, FileAttrs, FileFlags, Finding, Verify, VerifyAttrs};
+use super::{Bytes, FileAttrs, FileFlags, FileState, Finding, Verify, VerifyAttrs};
 
 pub use bytecode::{BytecodeEvidence, HookEvidence};
 pub use database::DatabaseProblem;
@@ -176,6 +176,12 @@ pub struct FileEvidence {
     /// Set for `file-unreadable`: why the content could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<OsError>,
+    /// The record's install state when it would have excused the file from
+    /// this comparison but was not trusted (FILESTATES is unsigned): `not-
+    /// installed` or `netshared` for a file that is there, `replaced` for
+    /// a file no other package registers.
+    #[serde(rename = "state", skip_serializing_if = "Option::is_none")]
+    pub overruled: Option<FileState>,
 }
 
 const S_IFMT: u32 = 0o170000;
@@ -241,6 +247,20 @@ impl FileEvidence {
         }
         if gained & 0o2000 != 0 {
             out.extend_from_slice(b"; setgid bit gained");
+        }
+        if let Some(state) = self.overruled {
+            let claim = match state {
+                FileState::NotInstalled => "not installed, yet the file is here",
+                FileState::NetShared => "on a network share, yet the file is here",
+                _ => "replaced by another package's file, yet no other package has it",
+            };
+            put(
+                out,
+                format_args!(
+                    "; the database marks it {claim}: that state is not signed (rpm writes it \
+                     at install), so the file was verified against its signed record"
+                ),
+            );
         }
     }
 

@@ -134,7 +134,18 @@ fn wal_only_package_is_seen_and_target_untouched() {
     root.remove("/usr/share/wal/a2");
 
     let before = root.snapshot();
-    let audit = rootaudit_json(&root, &[]);
+    // The private copy of database and WAL goes to TMPDIR, and is gone when
+    // rootaudit exits (rootaudit 9, defect 5).
+    let tmp = tempfile::tempdir().unwrap();
+    let run = run_with_timeout(
+        rootaudit_cmd(root.path())
+            .args(["--format", "json"])
+            .env("TMPDIR", tmp.path()),
+        COMMAND_TIMEOUT,
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "private copy left behind: {left:?}");
+    let audit = audit_from_run(run);
     let after = root.snapshot();
     assert_eq!(before, after, "the scan changed the target");
 

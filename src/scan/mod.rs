@@ -231,11 +231,15 @@ impl ScanBuilder {
             let db = open(&root)?;
             self.scan(started, &root, db, sink)
         })?;
-        // Freeing a 150,000-file database takes tens of milliseconds that
-        // nobody waits for: do it off the caller's path.
+        // The database goes now: a reader's private copy (an rpm sqlite
+        // WAL) is removed before the caller returns, even if the process
+        // exits right after. Freeing the catalogue of a 150,000-file
+        // database takes tens of milliseconds that nobody waits for: that
+        // happens off the caller's path.
+        drop(db);
         let _ = std::thread::Builder::new()
             .name("rootaudit-free".into())
-            .spawn(move || drop((db, cat, pool)));
+            .spawn(move || drop((cat, pool)));
         Ok(end)
     }
 

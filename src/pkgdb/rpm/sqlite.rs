@@ -13,7 +13,8 @@
 //! Both files are read through [`Root`], so a planted symlink cannot make
 //! the reader open a host file.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
@@ -182,13 +183,93 @@ fn private_tempdir() -> io::Result<tempfile::TempDir> {
     tempfile::Builder::new().prefix("rootaudit-db.").tempdir()
 }
 
+/// Copy the target's `rel` to the private `dest` (mode 0600), keeping its
+/// holes: only the extents that hold data are read and written, so a
+/// sparse multi-gigabyte `-wal` planted in the target costs what it really
+/// holds, not what its size claims.
 fn copy_out(root: &Root, rel: &Path, dest: &Path) -> io::Result<()> {
     let entry = root.lookup_follow(rel)?;
     let mut src = root.open_regular(&entry, rel)?;
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(0o600)
         .open(dest)?;
-    io::copy(&mut src, &mut out)?;
+    copy_sparse(&mut src, &mut out)?;
     out.flush()
+}
+
+/// Copy `src` to `out` extent by extent (`SEEK_DATA`/`SEEK_HOLE`), then give
+/// `out` the length of `src`; holes stay holes. A file system without
+/// `SEEK_DATA` reports the whole file as one extent.
+fn copy_sparse(src: &mut std::fs::File, out: &mut std::fs::File) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let len = src.metadata()?.len();
+    let mut pos = 0u64;
+    while pos < len {
+        let data = match rustix::fs::seek(&*src, rustix::fs::SeekFrom::Data(pos)) {
+            Ok(d) => d,
+            Err(rustix::io::Errno::NXIO) => break, // only a hole is left
+            Err(e) => return Err(e.into()),
+        };
+        let hole = rustix::fs::seek(&*src, rustix::fs::SeekFrom::Hole(data))?.min(len);
+        src.seek(SeekFrom::Start(data))?;
+        out.seek(SeekFrom::Start(data))?;
+        let copied = io::copy(&mut (&mut *src).take(hole - data), out)?;
+        if copied < hole - data {
+            break; // the file shrank while it was copied
+        }
+        pos = hole;
+    }
+    out.set_len(len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sparse file is copied as what it holds: 4 GiB claimed, two short
+    /// extents read and written (rootaudit 9, defect 5).
+    #[test]
+    fn sparse_copy_keeps_holes() {
+        use std::io::{Seek, SeekFrom};
+        use std::os::unix::fs::MetadataExt;
+        let t = tempfile::tempdir().unwrap();
+        let mut src = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(t.path().join("src"))
+            .unwrap();
+        src.write_all(b"head").unwrap();
+        src.set_len(4 << 30).unwrap();
+        src.seek(SeekFrom::Start(3 << 30)).unwrap();
+        src.write_all(b"tail").unwrap();
+        src.seek(SeekFrom::Start(0)).unwrap();
+        let mut out = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(t.path().join("out"))
+            .unwrap();
+        copy_sparse(&mut src, &mut out).unwrap();
+        let meta = out.metadata().unwrap();
+        assert_eq!(meta.len(), 4 << 30);
+        assert!(
+            meta.blocks() * 512 < 4 << 20,
+            "{} bytes allocated",
+            meta.blocks() * 512
+        );
+        let mut buf = [0u8; 4];
+        out.seek(SeekFrom::Start(0)).unwrap();
+        out.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"head");
+        out.seek(SeekFrom::Start(3 << 30)).unwrap();
+        out.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"tail");
+        out.seek(SeekFrom::Start(2 << 30)).unwrap();
+        out.read_exact(&mut buf).unwrap();
+        assert_eq!(buf, [0; 4]);
+    }
 }

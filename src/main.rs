@@ -13,6 +13,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{CommandFactory, Parser};
 use cli::args::{Cli, Command, Format, KeysCommand, ScanArgs, TrustArgs};
+use cli::guard::RootGuard;
 use rootaudit::model::Severity;
 use rootaudit::output::json::JsonSink;
 use rootaudit::output::jsonl::JsonLinesSink;
@@ -78,13 +79,18 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         None => CheckSet::all(),
         Some(list) => CheckSet::only(list.iter().filter_map(|c| c.check())),
     };
+    let guard = cli::guard::RootGuard::new(&args.root);
     if let Some(out) = &args.output {
-        refuse_output_inside_root(&args.root, out)?;
+        refuse_output_inside_root(guard.as_ref(), out)?;
     }
     for dir in &args.trust.keys {
-        refuse_keys_inside_root(&args.root, dir)?;
+        refuse_keys_inside_root(guard.as_ref(), dir)?;
     }
     let store = load_trust(&args.trust)?;
+    // A key file may be a symlink: judge each where it leads.
+    for key in store.keys() {
+        refuse_keys_inside_root(guard.as_ref(), &key.source)?;
+    }
     let counters = Arc::new(Counters::new());
     let mut builder = ScanBuilder::new(&args.root)
         .checks(checks)
@@ -147,38 +153,28 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The audit never writes into the target: refuse a report path inside a
-/// mounted ROOT (auditing `/` itself has nowhere else to write).
-fn refuse_output_inside_root(root: &Path, out: &Path) -> anyhow::Result<()> {
-    let Ok(root) = root.canonicalize() else {
-        return Ok(()); // the scan reports a missing root itself
-    };
-    if root == Path::new("/") {
-        return Ok(());
-    }
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if let Ok(dir) = parent.canonicalize()
-        && dir.starts_with(&root)
+/// The audit never writes into the target: refuse a report path that
+/// leads into a mounted ROOT (auditing `/` itself has nowhere else to
+/// write).
+fn refuse_output_inside_root(guard: Option<&RootGuard>, out: &Path) -> anyhow::Result<()> {
+    if let Some(g) = guard
+        && g.contains(out)
     {
         bail!(
             "refusing to write the report into the audited root ({}): choose a path outside {}",
             out.display(),
-            root.display()
+            g.root().display()
         );
     }
     Ok(())
 }
 
-/// Trust flows from outside in: refuse a `--keys` folder inside a mounted
-/// ROOT (the target would vouch for itself).
-fn refuse_keys_inside_root(root: &Path, keys: &Path) -> anyhow::Result<()> {
-    let (Ok(root), Ok(dir)) = (root.canonicalize(), keys.canonicalize()) else {
-        return Ok(()); // a missing root or folder is reported by the scan
-    };
-    if root != Path::new("/") && dir.starts_with(&root) {
+/// Trust flows from outside in: refuse a `--keys` folder, or a key file in
+/// one, that leads into a mounted ROOT (the target would vouch for itself).
+fn refuse_keys_inside_root(guard: Option<&RootGuard>, keys: &Path) -> anyhow::Result<()> {
+    if let Some(g) = guard
+        && g.contains(keys)
+    {
         bail!(
             "refusing to take trusted keys from inside the audited root ({}): the target cannot \
              vouch for itself; use keys from the rescue medium",

@@ -2,6 +2,8 @@
 //! never on the host running the audit. rpm gets this by chrooting before
 //! it verifies; rootaudit must get the same answers without chroot.
 
+use std::path::Path;
+
 use crate::util::*;
 
 fn app_package() -> PkgSpec {
@@ -181,4 +183,96 @@ fn dotdot_symlink_cannot_escape_root() {
     );
     let audit = rootaudit_json(&root, &[]);
     assert_parity(&rpm, &audit);
+}
+
+/// `--output` and key files are judged where they lead: a symlink (even a
+/// dangling one) into ROOT is refused before anything is written, and a
+/// key file symlinked from the target is not trusted (rootaudit 9,
+/// defect 11).
+#[test]
+fn output_and_keys_through_symlinks_into_root_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("root");
+    let outside = t.path().join("outside");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(root.join("etc/existing"), "target data\n").unwrap();
+    let links = [
+        ("to-existing", root.join("etc/existing")),
+        ("dangling", root.join("etc/created-by-scan")),
+        ("dir", root.join("etc")),
+    ];
+    for (name, target) in &links {
+        std::os::unix::fs::symlink(target, outside.join(name)).unwrap();
+    }
+    for out in [
+        outside.join("to-existing"),
+        outside.join("dangling"),
+        outside.join("dir/report.json"),
+    ] {
+        let r = run_with_timeout(
+            rootaudit_cmd(&root).arg("--output").arg(&out),
+            COMMAND_TIMEOUT,
+        );
+        assert_eq!(r.status, Some(2), "{}: {}", out.display(), r.stderr);
+        assert!(
+            r.stderr.contains("refusing to write the report"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(root.join("etc/existing")).unwrap(),
+        "target data\n"
+    );
+    assert!(!root.join("etc/created-by-scan").exists());
+    assert!(!root.join("etc/report.json").exists());
+
+    // A keys folder outside ROOT holding a symlink to a real key file
+    // inside it (a real key: one that would otherwise be trusted).
+    let real_key = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/realdata/keys/fedora/RPM-GPG-KEY-fedora-36-primary");
+    if real_key.is_file() {
+        let keys = t.path().join("keys");
+        std::fs::create_dir_all(&keys).unwrap();
+        std::fs::copy(&real_key, root.join("etc/RPM-GPG-KEY-planted")).unwrap();
+        std::os::unix::fs::symlink(root.join("etc/RPM-GPG-KEY-planted"), keys.join("k.asc"))
+            .unwrap();
+        let r = run_with_timeout(
+            rootaudit_cmd(&root).arg("--keys").arg(&keys),
+            COMMAND_TIMEOUT,
+        );
+        assert_eq!(r.status, Some(2), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("refusing to take trusted keys"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("k.asc"), "{}", r.stderr);
+    } else {
+        eprintln!("skipping the symlinked key file: ../shared/realdata is absent");
+    }
+    let r = run_with_timeout(
+        rootaudit_cmd(&root).arg("--keys").arg(root.join("etc")),
+        COMMAND_TIMEOUT,
+    );
+    assert_eq!(r.status, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("refusing to take trusted keys"),
+        "{}",
+        r.stderr
+    );
+    std::os::unix::fs::symlink(root.join("etc"), t.path().join("keys-link")).unwrap();
+    let r = run_with_timeout(
+        rootaudit_cmd(&root)
+            .arg("--keys")
+            .arg(t.path().join("keys-link")),
+        COMMAND_TIMEOUT,
+    );
+    assert_eq!(r.status, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("refusing to take trusted keys"),
+        "{}",
+        r.stderr
+    );
 }

@@ -405,3 +405,30 @@ fn bad_arguments_exit_2() {
         assert!(!r.stderr.trim().is_empty(), "{args:?}: no message");
     }
 }
+
+/// SQLite never opens a path in the target: the database is copied from
+/// the descriptor rootaudit examined inside ROOT, so what happens to the
+/// target's file afterwards (a swap, a symlink to a host database) cannot
+/// change what is read (rootaudit 9, defect 3).
+#[test]
+fn sqlite_reads_the_examined_file_not_a_path() {
+    require_tools!();
+    let root = TestRoot::new();
+    root.install(&[&pkg_a().build()]);
+    let confined = rootaudit::rootfs::Root::open(root.path()).unwrap();
+    let source = rootaudit::pkgdb::open(&confined, None, None).unwrap();
+    // Swap the target's database for a symlink to the host's (absent or
+    // not, it must not be what the passes read).
+    let db = root.join(DB);
+    std::fs::remove_file(&db).unwrap();
+    std::os::unix::fs::symlink("/var/lib/rpm/rpmdb.sqlite", &db).unwrap();
+    for _ in 0..2 {
+        let mut names = Vec::new();
+        source
+            .read(&confined, &mut |batch| {
+                names.extend(batch.iter().map(|p| p.nevra()));
+            })
+            .unwrap();
+        assert_eq!(names, [pkg_a().nevra()]);
+    }
+}

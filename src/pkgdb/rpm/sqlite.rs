@@ -1,17 +1,24 @@
 //! RPM's SQLite backend (`rpmdb.sqlite`, table `Packages(hnum, blob)`), read
 //! without writing a byte into the target.
 //!
-//! SQLite writes even when asked to read: a WAL-mode database gets a `-shm`
-//! file created beside it, and a hot journal is rolled back. So:
+//! SQLite writes even when asked to read (a WAL-mode database gets a
+//! `-shm` file created beside it, and a hot journal is rolled back), and it
+//! opens files by *path*: given `/proc/self/fd/N` it resolves the link into
+//! the host's path of the file and opens that, so a target that swaps a
+//! directory for a symlink at the right moment would have it read a host
+//! database. So SQLite never opens anything in the target:
 //!
-//! * without a non-empty `rpmdb.sqlite-wal`, the file is opened read-only
-//!   with `immutable=1` (no locks, no `-shm`, no journal);
-//! * with one, the database and its WAL are copied into a private `0700`
-//!   temporary directory and the copy is opened, so transactions still in
-//!   the WAL (rpm died before a checkpoint) are seen.
+//! * the database file is examined inside ROOT (through [`Root`], a
+//!   regular file, at most [`MAX_DB_FILE`] bytes) and copied from that very
+//!   descriptor, holes kept, into a private `0700` directory of the host's
+//!   `$TMPDIR`;
+//! * without a non-empty `rpmdb.sqlite-wal`, the copy is opened read-only
+//!   with `immutable=1`;
+//! * with one, the WAL is copied beside it the same way and the copy opened
+//!   read-write, so transactions still in the WAL (rpm died before a
+//!   checkpoint) are seen.
 //!
-//! Both files are read through [`Root`], so a planted symlink cannot make
-//! the reader open a host file.
+//! The private directory goes with the [`Reader`].
 
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -20,6 +27,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{DatabaseError, Error};
+use crate::pkgdb::rpm::storage::MAX_DB_FILE;
 use crate::pkgdb::{Database, PassOutcome};
 use crate::rootfs::Root;
 
@@ -43,8 +51,9 @@ pub struct Reader {
     path: PathBuf,
     /// SQLite connections are not `Sync`; a pass holds the lock.
     conn: std::sync::Mutex<Connection>,
-    /// The private copy's directory, removed when the reader is dropped.
-    _tmp: Option<tempfile::TempDir>,
+    /// The private copy's directory, removed when the reader is dropped
+    /// (after `conn`, which is declared first).
+    _tmp: tempfile::TempDir,
     read_wal: bool,
 }
 
@@ -69,46 +78,54 @@ impl Reader {
         if !entry.stat.is_regular() {
             return Err(fail(DatabaseError::NotRegular));
         }
+        if entry.stat.size > MAX_DB_FILE {
+            return Err(fail(DatabaseError::TooLarge {
+                size: entry.stat.size,
+                max: MAX_DB_FILE,
+            }));
+        }
         let wal_rel = sibling(rel, "-wal");
-        let wal_len = root
+        let wal = root
             .lookup_follow(&wal_rel)
             .ok()
-            .filter(|w| w.stat.is_regular())
-            .map(|w| w.stat.size)
-            .unwrap_or(0);
+            .filter(|w| w.stat.is_regular() && w.stat.size > 0);
 
-        let (conn, tmp, read_wal) = if wal_len > 0 {
-            let tmp = private_tempdir().map_err(|e| fail(e.into()))?;
-            let db_copy = tmp.path().join("rpmdb.sqlite");
-            copy_out(root, rel, &db_copy).map_err(|e| fail(e.into()))?;
-            copy_out(root, &wal_rel, &tmp.path().join("rpmdb.sqlite-wal"))
-                .map_err(|e| fail(e.into()))?;
-            let conn = Connection::open_with_flags(
-                &db_copy,
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .map_err(|e| fail(e.into()))?;
-            (conn, Some(tmp), true)
-        } else {
-            // Open the inode we examined, via its descriptor's magic link,
-            // with immutable=1: SQLite then takes no locks and creates no
-            // files.
-            let file = root.open_regular(&entry, rel).map_err(|e| fail(e.into()))?;
-            let uri = format!(
-                "file:/proc/self/fd/{}?mode=ro&immutable=1",
-                std::os::fd::AsRawFd::as_raw_fd(&file)
-            );
-            let conn = Connection::open_with_flags(
-                &uri,
-                OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | OpenFlags::SQLITE_OPEN_URI
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .map_err(|e| fail(e.into()))?;
-            // SQLite opens its own descriptor; ours can go.
-            drop(file);
-            (conn, None, false)
-        };
+        let tmp = private_tempdir().map_err(|e| fail(e.into()))?;
+        let db_copy = tmp.path().join("rpmdb.sqlite");
+        copy_entry(root, &entry, rel, &db_copy).map_err(|e| fail(e.into()))?;
+        let read_wal = wal.is_some();
+        let conn = match wal {
+            Some(w) => {
+                if w.stat.size > MAX_DB_FILE {
+                    return Err(fail(DatabaseError::TooLarge {
+                        size: w.stat.size,
+                        max: MAX_DB_FILE,
+                    }));
+                }
+                let wal_copy = tmp.path().join("rpmdb.sqlite-wal");
+                copy_entry(root, &w, &wal_rel, &wal_copy).map_err(|e| fail(e.into()))?;
+                Connection::open_with_flags(
+                    &db_copy,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+            }
+            None => {
+                // A URI keeps `immutable=1` (no locks, no journal); the
+                // private path is ours, but escape what a URI treats
+                // specially all the same.
+                let path = db_copy
+                    .to_string_lossy()
+                    .replace('%', "%25")
+                    .replace('?', "%3f");
+                Connection::open_with_flags(
+                    format!("file:{path}?mode=ro&immutable=1"),
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_URI
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+            }
+        }
+        .map_err(|e| fail(e.into()))?;
         Ok(Reader {
             path: abs,
             conn: std::sync::Mutex::new(conn),
@@ -183,13 +200,18 @@ fn private_tempdir() -> io::Result<tempfile::TempDir> {
     tempfile::Builder::new().prefix("rootaudit-db.").tempdir()
 }
 
-/// Copy the target's `rel` to the private `dest` (mode 0600), keeping its
-/// holes: only the extents that hold data are read and written, so a
-/// sparse multi-gigabyte `-wal` planted in the target costs what it really
-/// holds, not what its size claims.
-fn copy_out(root: &Root, rel: &Path, dest: &Path) -> io::Result<()> {
-    let entry = root.lookup_follow(rel)?;
-    let mut src = root.open_regular(&entry, rel)?;
+/// Copy the file examined at `entry` (the target's `rel`) from its own
+/// descriptor to the private `dest` (mode 0600), keeping its holes: only
+/// the extents that hold data are read and written, so a sparse
+/// multi-gigabyte `-wal` planted in the target costs what it really holds,
+/// not what its size claims.
+fn copy_entry(
+    root: &Root,
+    entry: &crate::rootfs::Entry,
+    rel: &Path,
+    dest: &Path,
+) -> io::Result<()> {
+    let mut src = root.open_regular(entry, rel)?;
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

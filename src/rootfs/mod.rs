@@ -221,11 +221,10 @@ impl Root {
     /// An entry that vanishes between listing and `lstat` is left out.
     pub fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
         let fd = self.resolve(path, false)?;
-        let dir = rustix::fs::openat(
-            &fd,
-            ".",
+        // Listing a directory updates its access time unless O_NOATIME.
+        let dir = open_noatime(
+            |f| rustix::fs::openat(&fd, ".", f, Mode::empty()),
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
         )?;
         let mut out = Vec::new();
         let mut it = rustix::fs::Dir::read_from(&dir)?;
@@ -748,5 +747,31 @@ mod tests {
         let mut x = Xattrs::new(&entry, Some(&file));
         assert_eq!(x.get("security.capability").unwrap(), None);
         assert_eq!(x.get("system.posix_acl_access").unwrap(), None);
+    }
+
+    /// Listing a directory leaves its access time alone (O_NOATIME), as
+    /// reading a file does: the audit leaves no trace in the target
+    /// (rootaudit 9, defect 7).
+    #[test]
+    fn listing_a_directory_keeps_its_atime() {
+        use std::os::unix::fs::MetadataExt;
+        let t = fixture();
+        let dir = t.path().join("etc");
+        // An access time older than the modification time: relatime (the
+        // usual mount option) would update it on any read.
+        let old = rustix::fs::Timestamps {
+            last_access: rustix::fs::Timespec {
+                tv_sec: 1000,
+                tv_nsec: 0,
+            },
+            last_modification: rustix::fs::Timespec {
+                tv_sec: 2_000_000_000,
+                tv_nsec: 0,
+            },
+        };
+        rustix::fs::utimensat(rustix::fs::CWD, &dir, &old, rustix::fs::AtFlags::empty()).unwrap();
+        let root = Root::open(t.path()).unwrap();
+        root.read_dir(Path::new("/etc")).unwrap();
+        assert_eq!(std::fs::metadata(&dir).unwrap().atime(), 1000);
     }
 }

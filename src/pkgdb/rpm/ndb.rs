@@ -158,50 +158,64 @@ pub fn extract_each<R: ReadAt + ?Sized>(
         }
         .into());
     }
-    // Bounded by the file size just checked.
-    let mut table = vec![0u8; (u64::from(slot_pages) * PAGE_SIZE) as usize];
-    src.read_exact_at(&mut table, 0)?;
-
+    // The slot table is read a page at a time: memory does not grow with
+    // the page count the header claims (it fits the file, but a sparse
+    // file costs its writer nothing).
     let first_blk = u64::from(slot_pages) * PAGE_SIZE / BLK_SIZE;
     let file_blks = size / BLK_SIZE;
-    let mut damage = Vec::new();
+    let mut damage: Vec<Damage> = Vec::new();
     let mut slots = Vec::new();
-    for (no, raw) in table
-        .chunks_exact(SLOT_SIZE)
-        .enumerate()
-        .skip(HEADER_SIZE / SLOT_SIZE)
-    {
-        let no = no as u64;
-        let site = Site::Slot { slot: no };
-        let found = le32(raw, 0);
-        if found != SLOT_MAGIC {
-            damage.push(Damage {
-                site,
-                fault: StorageFault::SlotMagic { slot: no, found },
+    let mut page = [0u8; PAGE_SIZE as usize];
+    let slots_per_page = PAGE_SIZE / SLOT_SIZE as u64;
+    for p in 0..u64::from(slot_pages) {
+        src.read_exact_at(&mut page, p * PAGE_SIZE)?;
+        for (i, raw) in page.chunks_exact(SLOT_SIZE).enumerate() {
+            let no = p * slots_per_page + i as u64;
+            if no < (HEADER_SIZE / SLOT_SIZE) as u64 {
+                continue; // the file header
+            }
+            let site = Site::Slot { slot: no };
+            let found = le32(raw, 0);
+            if found != SLOT_MAGIC {
+                // Consecutive bad slots are one fault.
+                match damage.last_mut() {
+                    Some(Damage {
+                        fault: StorageFault::SlotMagic { slot, count, .. },
+                        ..
+                    }) if *slot + *count == no => *count += 1,
+                    _ => damage.push(Damage {
+                        site,
+                        fault: StorageFault::SlotMagic {
+                            slot: no,
+                            found,
+                            count: 1,
+                        },
+                    }),
+                }
+                continue;
+            }
+            let (pkgidx, blkoff, blkcnt) = (
+                le32(raw, 4),
+                u64::from(le32(raw, 8)),
+                u64::from(le32(raw, 12)),
+            );
+            if blkoff == 0 {
+                continue; // free
+            }
+            if pkgidx == 0 {
+                damage.push(Damage {
+                    site,
+                    fault: StorageFault::SlotIndexZero { slot: no },
+                });
+                continue;
+            }
+            slots.push(Slot {
+                no,
+                pkgidx,
+                blkoff,
+                blkcnt,
             });
-            continue;
         }
-        let (pkgidx, blkoff, blkcnt) = (
-            le32(raw, 4),
-            u64::from(le32(raw, 8)),
-            u64::from(le32(raw, 12)),
-        );
-        if blkoff == 0 {
-            continue; // free
-        }
-        if pkgidx == 0 {
-            damage.push(Damage {
-                site,
-                fault: StorageFault::SlotIndexZero { slot: no },
-            });
-            continue;
-        }
-        slots.push(Slot {
-            no,
-            pkgidx,
-            blkoff,
-            blkcnt,
-        });
     }
     // rpm lists packages in blob order.
     slots.sort_by_key(|s| (s.blkoff, s.no));

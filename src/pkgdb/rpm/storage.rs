@@ -265,13 +265,21 @@ pub enum StorageFault {
         /// The repeated number.
         record: u64,
     },
-    /// An NDB slot does not start with the `Slot` magic.
-    #[error("slot {slot}: bad slot magic {found:#010x}")]
+    /// NDB slots that do not start with the `Slot` magic: `count`
+    /// consecutive ones from `slot` (a zeroed or garbage region is one
+    /// fault, however many slots it spans).
+    #[error(
+        "{}: bad slot magic {found:#010x}{}",
+        if *count == 1 { format!("slot {slot}") } else { format!("slots {slot}-{}", slot + count - 1) },
+        if *count == 1 { "" } else { " (the first)" }
+    )]
     SlotMagic {
-        /// The slot's number (0 and 1 hold the file header).
+        /// The first slot's number (0 and 1 hold the file header).
         slot: u64,
-        /// The value found.
+        /// The value the first one holds.
         found: u32,
+        /// How many consecutive slots have a bad magic.
+        count: u64,
     },
     /// An NDB slot in use names package index 0.
     #[error("slot {slot}: in use but names header number 0")]

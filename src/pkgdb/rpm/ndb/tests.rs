@@ -2,7 +2,7 @@
 //! slot and blob damage), the real SLE 15 `Packages.db`, and truncated or
 //! mutated images of both.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::pkgdb::rpm::storage::into_database;
@@ -240,7 +240,8 @@ fn damaged_slots_are_damage() {
                 site: Site::Slot { slot: 3 },
                 fault: StorageFault::SlotMagic {
                     slot: 3,
-                    found: u32::from_le_bytes(*b"xlot")
+                    found: u32::from_le_bytes(*b"xlot"),
+                    count: 1,
                 }
             },
             Damage {
@@ -252,6 +253,46 @@ fn damaged_slots_are_damage() {
     assert_eq!(
         ex.records.iter().map(|r| r.record).collect::<Vec<_>>(),
         vec![3, 12]
+    );
+}
+
+/// A zero-filled (sparse) NDB file of 256 MiB whose header claims every
+/// page as slot table: one fault for the whole run of bad slots, read a
+/// page at a time (rootaudit 9, defect 1: one finding per slot and an
+/// allocation of the claimed table before).
+#[test]
+fn zeroed_slot_table_is_one_fault() {
+    let t = tempfile::tempdir().unwrap();
+    let pages: u64 = 65_536; // 256 MiB
+    let mut head = b"RpmP".to_vec();
+    head.extend_from_slice(&PKGDB_VERSION.to_le_bytes());
+    head.extend_from_slice(&0u32.to_le_bytes());
+    head.extend_from_slice(&(pages as u32).to_le_bytes());
+    let f = std::fs::File::create(t.path().join("Packages.db")).unwrap();
+    std::io::Write::write_all(&mut &f, &head).unwrap();
+    f.set_len(pages * PAGE_SIZE).unwrap();
+    let root = crate::rootfs::Root::open(t.path()).unwrap();
+    let file = crate::pkgdb::rpm::storage::open_db_file(&root, Path::new("Packages.db")).unwrap();
+    let ex = extract(&file).unwrap();
+    assert!(ex.records.is_empty());
+    let slots = pages * PAGE_SIZE / SLOT_SIZE as u64;
+    assert_eq!(
+        ex.damage,
+        vec![Damage {
+            site: Site::Slot { slot: 2 },
+            fault: StorageFault::SlotMagic {
+                slot: 2,
+                found: 0,
+                count: slots - 2,
+            },
+        }]
+    );
+    assert_eq!(
+        ex.damage[0].fault.to_string(),
+        format!(
+            "slots 2-{}: bad slot magic 0x00000000 (the first)",
+            slots - 1
+        )
     );
 }
 

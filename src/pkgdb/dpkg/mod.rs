@@ -113,6 +113,10 @@ pub fn open(root: &Root, rel: &Path) -> Result<Dpkg, Error> {
     let admindir = rel.parent().unwrap_or(Path::new("")).to_path_buf();
     let mut r = Reader::new(root, admindir);
     let mut stanzas = Vec::new();
+    // Whether what was read names packages at all: a database whose every
+    // stanza is damaged is still a damaged database (findings), not
+    // "unknown format".
+    let mut names_packages = true;
     if entry.stat.is_dir() {
         r.read_status_d(rel, &mut stanzas)
             .map_err(|e| db_err(e.into()))?;
@@ -120,6 +124,7 @@ pub fn open(root: &Root, rel: &Path) -> Result<Dpkg, Error> {
         let data = root
             .read_small(rel, STATUS_LIMIT)
             .map_err(|e| db_err(e.into()))?;
+        names_packages = status::names_packages(&data);
         r.add_stanzas(&data, None, &mut stanzas);
         let status_d = r.admindir.join("status.d");
         match root.lookup_follow(&status_d) {
@@ -133,7 +138,7 @@ pub fn open(root: &Root, rel: &Path) -> Result<Dpkg, Error> {
     } else {
         return Err(db_err(DatabaseError::NotRegular));
     }
-    if r.malformed > 0 && stanzas.is_empty() {
+    if r.malformed > 0 && stanzas.is_empty() && !names_packages {
         // Nothing parsed at all: this is not a dpkg status file.
         return Err(db_err(DatabaseError::UnknownFormat));
     }

@@ -237,6 +237,13 @@ pub fn parse(data: &[u8], first_record: u64) -> Vec<Result<StatusEntry, (u64, St
         .collect()
 }
 
+/// True when `data` has a `Package:` field line: it is meant as a status
+/// file, however damaged its stanzas are.
+pub fn names_packages(data: &[u8]) -> bool {
+    data.split(|&b| b == b'\n')
+        .any(|l| l.starts_with(b"Package:"))
+}
+
 /// Split at empty lines; a stanza that holds only comment lines is dropped
 /// (dpkg's parser does not accept comments in its database; deb822's do).
 fn split_stanzas(data: &[u8]) -> Vec<&[u8]> {

@@ -580,6 +580,22 @@ fn not_a_status_file_is_an_error() {
     // An empty status file is an empty database (a fresh debootstrap).
     fx.write("var/lib/dpkg/status", "");
     assert!(fx.read().packages.is_empty());
+    // A status file whose only stanza is damaged is a damaged database: a
+    // finding, not "unknown database format" (rootaudit 9, defect 12).
+    fx.write(
+        "var/lib/dpkg/status",
+        "Package: bb\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n\
+         broken line without colon\n",
+    );
+    let db = fx.read();
+    assert!(db.packages.is_empty());
+    assert_eq!(db.notes.len(), 1, "{:?}", db.notes);
+    assert_eq!(db.notes[0].kind, crate::model::FindingKind::HeaderMalformed);
+    let msg = String::from_utf8(db.notes[0].message()).unwrap();
+    assert!(
+        msg.starts_with("dpkg status stanza 0 cannot be parsed"),
+        "{msg}"
+    );
 }
 
 /// Mutated admin files never panic the reader.

@@ -57,8 +57,10 @@ use crate::model::Finding;
 use crate::pkgdb::{Database, Package, PathKeyer};
 use crate::rootfs::Root;
 
-/// Largest status file read (a big desktop's is a few MiB).
-const STATUS_LIMIT: u64 = 1 << 30;
+/// Largest status file read: a big desktop's is a few MiB; the limit is
+/// what the reader may hold, so a sparse giant costs its planter nothing
+/// and the audit a clear error.
+const STATUS_LIMIT: u64 = 128 << 20;
 
 /// Read the dpkg database whose status file is `rel` (normally
 /// `var/lib/dpkg/status`; or a distroless `var/lib/dpkg/status.d`

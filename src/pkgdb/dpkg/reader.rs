@@ -20,8 +20,9 @@ use crate::model::evidence::DatabaseProblem;
 use crate::model::{Finding, Severity};
 use crate::rootfs::Root;
 
-/// Largest `.list`, `.md5sums`, diversions or `status.d` file read.
-const INFO_LIMIT: u64 = 256 << 20;
+/// Largest `.list`, `.md5sums`, diversions or `status.d` file read (the
+/// largest real lists are a few MiB); a bigger one is a finding.
+const INFO_LIMIT: u64 = 64 << 20;
 
 /// A stanza and where it came from.
 pub(super) struct Stanza {

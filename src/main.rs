@@ -18,7 +18,7 @@ use rootaudit::model::Severity;
 use rootaudit::output::json::JsonSink;
 use rootaudit::output::jsonl::JsonLinesSink;
 use rootaudit::output::text::TextSink;
-use rootaudit::scan::{CheckSet, Counters, ReportSink, ScanBuilder};
+use rootaudit::scan::{CheckSet, Counters, ReportSink, SandboxInfo, ScanBuilder};
 use rootaudit::trust::TrustStore;
 
 fn main() -> ExitCode {
@@ -32,6 +32,7 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => man(),
+        Command::SandboxCheck { root } => sandbox_check(&root),
     };
     result.unwrap_or_else(fail)
 }
@@ -123,12 +124,50 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         Format::Json => Box::new(JsonSink::new(out, args.verbose)),
         Format::Jsonl => Box::new(JsonLinesSink::new(out)),
     };
+    // The scan runs on a thread of its own that confines itself first; its
+    // worker pool inherits the confinement. This thread stays free to
+    // remove the private temporary directory afterwards (which takes write
+    // access to its parent). The thread count is settled here: the default
+    // reads cgroup files outside ROOT.
+    if args.jobs.is_none() {
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+        builder = builder.jobs(n);
+    }
+    let private_tmp = if args.no_sandbox {
+        None
+    } else {
+        Some(cli::sandbox::private_tmp().context("creating a private temporary directory")?)
+    };
+    let tmp_path = private_tmp.as_ref().map(|t| t.path().to_path_buf());
+    let root = args.root.clone();
     let progress = (!args.quiet && io::stderr().is_terminal())
         .then(|| cli::progress::ProgressLine::start(counters.clone()));
-    let result = builder.run_with(sink.as_mut());
+    let scan = std::thread::Builder::new()
+        .name("rootaudit-scan".into())
+        .spawn(move || {
+            let sandbox = match &tmp_path {
+                None => SandboxInfo {
+                    active: false,
+                    description: "off (--no-sandbox)".into(),
+                },
+                Some(tmp) => {
+                    let c = cli::sandbox::confine(&root, tmp);
+                    SandboxInfo {
+                        active: c.complete(),
+                        description: c.describe(),
+                    }
+                }
+            };
+            builder.sandbox(sandbox).run_with(sink.as_mut())
+        })
+        .context("starting the scan thread")?;
+    let result = scan
+        .join()
+        .map_err(|_| anyhow::anyhow!("the scan stopped on an internal error (a panic)"))?;
     if let Some(p) = progress {
         p.stop();
     }
+    drop(private_tmp);
     let worst = match result {
         Ok(end) => end.worst,
         Err(e) => {
@@ -182,6 +221,51 @@ fn refuse_keys_inside_root(guard: Option<&RootGuard>, keys: &Path) -> anyhow::Re
         );
     }
     Ok(())
+}
+
+/// `rootaudit sandbox-check ROOT` (hidden): confine as a scan would, try
+/// what the sandbox must allow and what it must deny, print one line each.
+fn sandbox_check(root: &Path) -> anyhow::Result<ExitCode> {
+    let private = cli::sandbox::private_tmp()?;
+    let tmp = private.path().to_path_buf();
+    let root = root.to_path_buf();
+    let lines = std::thread::spawn(move || {
+        let c = cli::sandbox::confine(&root, &tmp);
+        let outcome = |r: io::Result<()>| match r {
+            Ok(()) => "allowed".to_string(),
+            Err(e) => format!("denied ({e})"),
+        };
+        let probe = root.join("rootaudit-sandbox-probe");
+        vec![
+            format!("sandbox {}", c.describe()),
+            format!("read-root {}", outcome(std::fs::read_dir(&root).map(drop))),
+            format!("write-root {}", outcome(std::fs::write(&probe, b"x"))),
+            format!(
+                "write-tmp {}",
+                outcome(std::fs::write(tmp.join("probe"), b"x"))
+            ),
+            format!(
+                "read-host {}",
+                outcome(std::fs::read("/etc/hostname").map(drop))
+            ),
+            format!(
+                "connect {}",
+                outcome(std::net::TcpStream::connect("127.0.0.1:9").map(drop))
+            ),
+            format!(
+                "exec {}",
+                outcome(std::process::Command::new("/bin/true").status().map(drop))
+            ),
+        ]
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the probe panicked"))?;
+    drop(private);
+    let mut out = io::stdout().lock();
+    for l in lines {
+        writeln!(out, "{l}")?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The most severe finding the scan counted.

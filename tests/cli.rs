@@ -116,3 +116,71 @@ fn a_closed_pipe_keeps_the_exit_status() {
         );
     }
 }
+
+/// The scan's sandbox, probed from inside: ROOT readable but not writable,
+/// the rescue host's files unreadable, no connect, no exec; the private
+/// temporary directory writable, and gone afterwards (rootaudit 9).
+#[test]
+fn the_sandbox_confines_the_scan() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("root");
+    let tmp = t.path().join("tmp");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let r = run_with_timeout(
+        Command::new(ROOTAUDIT)
+            .arg("sandbox-check")
+            .arg(&root)
+            .env("TMPDIR", &tmp),
+        COMMAND_TIMEOUT,
+    );
+    assert_eq!(r.status, Some(0), "{}", r.stderr);
+    let out = r.stdout_str();
+    let get = |k: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k} ")))
+            .unwrap_or_else(|| panic!("no {k} line:\n{out}"))
+            .to_string()
+    };
+    assert!(get("connect").starts_with("denied"), "{out}");
+    assert!(get("exec").starts_with("denied"), "{out}");
+    assert_eq!(get("read-root"), "allowed", "{out}");
+    assert_eq!(get("write-tmp"), "allowed", "{out}");
+    if get("sandbox").starts_with("no landlock") {
+        eprintln!("this kernel has no Landlock; the report says so: {out}");
+    } else {
+        assert!(get("write-root").starts_with("denied"), "{out}");
+        assert!(get("read-host").starts_with("denied"), "{out}");
+        assert!(!root.join("rootaudit-sandbox-probe").exists());
+    }
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// The report says how the scan was confined: JSON always, text only when
+/// the sandbox is not fully active.
+#[test]
+fn the_report_says_whether_the_sandbox_was_active() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    std::fs::create_dir_all(r.join("var/lib/dpkg/info")).unwrap();
+    std::fs::create_dir_all(r.join("etc")).unwrap();
+    std::fs::write(r.join("var/lib/dpkg/status"), "").unwrap();
+    let json = run_with_timeout(rootaudit_cmd(r).args(["--format", "json"]), COMMAND_TIMEOUT);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(doc["sandbox"]["active"].is_boolean(), "{doc}");
+    assert!(
+        doc["sandbox"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("seccomp")
+    );
+    let off = run_with_timeout(rootaudit_cmd(r).arg("--no-sandbox"), COMMAND_TIMEOUT);
+    assert!(
+        off.stdout_str()
+            .lines()
+            .any(|l| l == "sandbox: not fully active: off (--no-sandbox)"),
+        "{}",
+        off.stdout_str()
+    );
+}

@@ -30,6 +30,13 @@ pub enum Command {
     },
     /// Print the man page (roff) of rootaudit to standard output.
     Man,
+    /// Apply the scan's sandbox for ROOT, try what it must allow and deny,
+    /// and print the outcome (a self-test, for the test suite).
+    #[command(hide = true)]
+    SandboxCheck {
+        /// The root to confine to.
+        root: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -125,6 +132,10 @@ pub struct ScanArgs {
     /// Rank unsigned package headers high instead of medium.
     #[arg(long)]
     pub require_signatures: bool,
+    /// Do not confine the auditor (Landlock: read only beneath ROOT, write
+    /// only to its temporary directory; seccomp: no sockets, no exec).
+    #[arg(long)]
+    pub no_sandbox: bool,
     /// List every unregistered pyc and unowned file instead of one info
     /// summary per directory tree.
     #[arg(long, short = 'v')]

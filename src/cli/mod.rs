@@ -6,3 +6,4 @@ pub mod args;
 pub mod guard;
 pub mod panic;
 pub mod progress;
+pub mod sandbox;

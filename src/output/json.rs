@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::rollup::Gathered;
 use crate::check::CheckKind;
 use crate::model::{Bytes, Finding};
-use crate::scan::{DatabaseInfo, ReportSink, ScanEnd, ScanInfo, Summary, TrustInfo};
+use crate::scan::{DatabaseInfo, ReportSink, SandboxInfo, ScanEnd, ScanInfo, Summary, TrustInfo};
 use crate::trust::headers::PackageTrust;
 
 /// The schema version written in every report.
@@ -42,6 +42,8 @@ struct JsonReport<'a> {
     root: &'a Bytes,
     checks: Vec<&'static str>,
     complete: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sandbox: Option<&'a SandboxInfo>,
     database: &'a DatabaseInfo,
     summary: &'a Summary,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,6 +94,7 @@ impl<W: Write> ReportSink for JsonSink<W> {
             root: &info.root,
             checks: info.checks.iter().map(|c| c.as_str()).collect(),
             complete: end.complete,
+            sandbox: info.sandbox.as_ref(),
             database: &info.database,
             summary: &summary,
             trust: info.checks.contains(CheckKind::Headers).then_some(Trust {

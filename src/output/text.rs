@@ -95,6 +95,9 @@ fn key_id(f: &Finding) -> Option<String> {
 /// signers are grouped by key and unsigned headers into one line.
 pub fn header_lines(info: &ScanInfo, findings: &[Finding]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
+    if let Some(s) = info.sandbox.as_ref().filter(|s| !s.active) {
+        out.push(format!("sandbox: not fully active: {}", s.description).into_bytes());
+    }
     for p in &info.trust.problems {
         let mut l = b"trust store: ".to_vec();
         l.extend_from_slice(p.path.as_bytes());

@@ -51,8 +51,8 @@ use crate::rootfs::Root;
 use crate::trust::TrustStore;
 pub use catalogue::Catalogue;
 pub use sink::{
-    AlsoFound, Collect, DatabaseInfo, Report, ReportSink, ScanEnd, ScanInfo, Summary, Tee,
-    TrustInfo, TrustProblem,
+    AlsoFound, Collect, DatabaseInfo, Report, ReportSink, SandboxInfo, ScanEnd, ScanInfo, Summary,
+    Tee, TrustInfo, TrustProblem,
 };
 
 /// Largest account file read from the target (a hostile one could be huge).
@@ -104,6 +104,7 @@ pub struct ScanBuilder {
     require_signatures: bool,
     verbose: bool,
     unowned_trees: crate::check::unowned::UnownedTrees,
+    sandbox: Option<SandboxInfo>,
 }
 
 impl ScanBuilder {
@@ -117,6 +118,7 @@ impl ScanBuilder {
             jobs: None,
             checks: CheckSet::all(),
             counters: Arc::new(Counters::new()),
+            sandbox: None,
             trust: TrustStore::empty(),
             require_signatures: false,
             verbose: false,
@@ -188,6 +190,12 @@ impl ScanBuilder {
     /// counters nobody reads).
     pub fn counters(mut self, counters: Arc<Counters>) -> ScanBuilder {
         self.counters = counters;
+        self
+    }
+
+    /// Record how the caller confined the process (reported as is).
+    pub fn sandbox(mut self, sandbox: SandboxInfo) -> ScanBuilder {
+        self.sandbox = Some(sandbox);
         self
     }
 

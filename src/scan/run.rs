@@ -188,6 +188,7 @@ impl ScanBuilder {
                     .collect(),
             },
             trust: self.trust_info(),
+            sandbox: self.sandbox.clone(),
         };
         sink.begin(&info).map_err(sink_error)?;
         let mut emit = Emit {

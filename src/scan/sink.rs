@@ -43,6 +43,20 @@ pub struct ScanInfo {
     pub database: DatabaseInfo,
     /// What the trust store holds.
     pub trust: TrustInfo,
+    /// How the auditor was confined, as the front end that confined it
+    /// describes it (absent: the library was not told).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<SandboxInfo>,
+}
+
+/// How the auditor process was confined while it scanned.
+#[derive(Clone, Debug, Serialize)]
+pub struct SandboxInfo {
+    /// True when every part was in force.
+    pub active: bool,
+    /// What was in force, or why not (`landlock (fully enforced) +
+    /// seccomp`, `off (--no-sandbox)`, …).
+    pub description: String,
 }
 
 fn checks_names<S: serde::Serializer>(c: &CheckSet, s: S) -> Result<S::Ok, S::Error> {

@@ -245,8 +245,18 @@ fn sandbox_check(root: &Path) -> anyhow::Result<ExitCode> {
                 outcome(std::fs::write(tmp.join("probe"), b"x"))
             ),
             format!(
-                "read-host {}",
-                outcome(std::fs::read("/etc/hostname").map(drop))
+                "write-host {}",
+                outcome(std::fs::write(
+                    std::env::temp_dir()
+                        .parent()
+                        .unwrap_or(Path::new("/"))
+                        .join("rootaudit-sandbox-probe"),
+                    b"x"
+                ))
+            ),
+            format!(
+                "truncate-root {}",
+                outcome(truncate_path(&root.join("etc/keep")))
             ),
             format!(
                 "connect {}",
@@ -266,6 +276,17 @@ fn sandbox_check(root: &Path) -> anyhow::Result<ExitCode> {
         writeln!(out, "{l}")?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `truncate(2)` by path (what the sandbox must deny on the target).
+fn truncate_path(path: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // SAFETY: `c` is a valid NUL-terminated path for the call's duration.
+    match unsafe { libc::truncate(c.as_ptr(), 0) } {
+        0 => Ok(()),
+        _ => Err(io::Error::last_os_error()),
+    }
 }
 
 /// The most severe finding the scan counted.

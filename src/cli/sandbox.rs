@@ -1,20 +1,23 @@
 //! The auditor confines itself: once the command line is parsed, the keys
-//! are loaded and the report file is open, the process can read only
-//! beneath ROOT (and what the kernel needs to serve it), write only in its
-//! private temporary directory, and cannot open a socket, run a program,
-//! trace a process or mount anything. A parser bug exploited by a hostile
-//! database then still cannot write into the target, reach the network or
-//! the rescue host's files.
+//! are loaded and the report file is open, the scan can change nothing on
+//! any file system but its private temporary directory, and cannot open a
+//! socket, run a program, trace a process or mount anything. A parser bug
+//! exploited by a hostile database then still cannot write into the target
+//! or reach the network.
 //!
-//! * **Landlock** (filesystem): read-only beneath ROOT, `/proc` (the
-//!   confined root reopens handles through `/proc/self/fd`) and
-//!   `/dev/urandom` (SQLite seeds from it); read-write beneath the temporary
-//!   directory (the private copy of an rpm sqlite database). Everything
-//!   else is denied. Already open descriptors (the report, standard
-//!   output) are not affected.
+//! * **Landlock** (filesystem): writing, creating, removing, renaming and
+//!   linking files and directories, and executing, are denied everywhere
+//!   but beneath the private temporary directory (the private copy of an
+//!   rpm sqlite database). Reads are not handled by Landlock: every read of
+//!   the target already resolves inside ROOT (`openat2(RESOLVE_IN_ROOT)`),
+//!   and a handled read access costs a hierarchy check on every open, 13 %
+//!   of a warm scan (measured; the write-only ruleset costs about 4 %).
+//!   Already open descriptors (the report, standard output) are not
+//!   affected.
 //! * **seccomp** (system calls): `socket`, `connect`, `execve`,
-//!   `execveat`, `ptrace`, `mount`, `umount2`, `pivot_root` and `chroot`
-//!   fail with `EPERM`.
+//!   `execveat`, `ptrace`, `mount`, `umount2`, `pivot_root`, `chroot` and
+//!   `truncate` (by path; Landlock's truncate right is left unhandled, as
+//!   it too would be checked on every open) fail with `EPERM`.
 //!
 //! Both apply to the calling thread and every thread it starts later: the
 //! scan runs on a thread of its own that confines itself first, so its
@@ -83,28 +86,31 @@ pub fn private_tmp() -> std::io::Result<tempfile::TempDir> {
     Ok(dir)
 }
 
-/// Confine this thread (and every thread it starts from now on) to reading
-/// beneath `root` and writing beneath `tmp` (its [`private_tmp`], not the
-/// whole of `/tmp`: with ROOT `/`, the target's `/tmp` stays read-only).
-pub fn confine(root: &Path, tmp: &Path) -> Confinement {
+/// Confine this thread (and every thread it starts from now on) to
+/// changing nothing but beneath `tmp` (its [`private_tmp`], not the whole
+/// of `/tmp`: with ROOT `/`, the target's `/tmp` stays untouched). `root`
+/// is what the scan reads; reads stay confined to it by the scan itself.
+pub fn confine(_root: &Path, tmp: &Path) -> Confinement {
     Confinement {
-        landlock: landlock(root, tmp),
+        landlock: landlock(tmp),
         seccomp: seccomp(),
     }
 }
 
-fn landlock(root: &Path, tmp: &Path) -> Result<String, String> {
+fn landlock(tmp: &Path) -> Result<String, String> {
     let abi = LANDLOCK_ABI;
+    // Only the accesses that change something (and execution) are handled:
+    // a handled read access costs a hierarchy check on every open, 13 % of
+    // a warm scan (measured), and reads are already confined to ROOT by
+    // `openat2(RESOLVE_IN_ROOT)`. Writes, creations, removals, renames,
+    // links and execution are denied everywhere but the private directory.
+    let denied = AccessFs::from_all(abi)
+        & !AccessFs::from_read(abi)
+        & !(AccessFs::Truncate | AccessFs::IoctlDev);
     let status = Ruleset::default()
-        .handle_access(AccessFs::from_all(abi))
+        .handle_access(denied | AccessFs::Execute)
         .and_then(|r| r.create())
-        .and_then(|r| {
-            r.add_rules(path_beneath_rules(
-                [root, Path::new("/proc"), Path::new("/dev/urandom")],
-                AccessFs::from_read(abi),
-            ))
-        })
-        .and_then(|r| r.add_rules(path_beneath_rules([tmp], AccessFs::from_all(abi))))
+        .and_then(|r| r.add_rules(path_beneath_rules([tmp], denied)))
         .and_then(|r| r.restrict_self())
         .map_err(|e| e.to_string())?;
     match status.ruleset {
@@ -128,6 +134,7 @@ fn seccomp() -> Result<(), String> {
         libc::SYS_umount2,
         libc::SYS_pivot_root,
         libc::SYS_chroot,
+        libc::SYS_truncate,
     ];
     let rules: BTreeMap<i64, Vec<SeccompRule>> =
         denied.into_iter().map(|nr| (nr, Vec::new())).collect();

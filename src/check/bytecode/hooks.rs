@@ -48,7 +48,10 @@ fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     data.split(|&b| b == b'\n' || b == b'\r')
 }
 
-fn unreadable(path: &Path, what: Unread, e: &io::Error) -> Finding {
+/// A `check-incomplete` about `path` (the pyc, or the hook file), when
+/// `object` (it, or the source a pyc names) could not be read. Shared by
+/// the hook and the pyc rules.
+pub(super) fn unreadable_at(path: &Path, object: &Path, what: Unread, e: &io::Error) -> Finding {
     Finding::new(
         FindingKind::CheckIncomplete,
         Severity::Low,
@@ -57,11 +60,15 @@ fn unreadable(path: &Path, what: Unread, e: &io::Error) -> Finding {
             check: Stage::Bytecode,
             problem: Problem::Unreadable {
                 what,
-                object: None,
+                object: (object != path).then(|| Bytes::from(object)),
                 error: OsError::from(e),
             },
         }),
     )
+}
+
+fn unreadable(path: &Path, what: Unread, e: &io::Error) -> Finding {
+    unreadable_at(path, path, what, e)
 }
 
 /// `line` as kept: raw, cut at [`MAX_LINE_BYTES`] with `…`.

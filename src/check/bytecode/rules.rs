@@ -23,10 +23,7 @@ use crate::check::walk::{Ownership, is_absent};
 use crate::model::evidence::bytecode::{
     BytecodeEvidence, BytecodeReason, CodeState, HeaderMismatch,
 };
-use crate::model::{
-    About, Bytes, Evidence, Finding, FindingKind, Incomplete, OsError, Problem, Severity, Stage,
-    Unread,
-};
+use crate::model::{About, Bytes, Evidence, Finding, FindingKind, Severity, Unread};
 use crate::pkgdb::OwnershipIndex;
 use crate::rootfs::{FileStat, Root};
 
@@ -202,24 +199,6 @@ impl Classifier<'_> {
         )
     }
 
-    /// A `check-incomplete` about the pyc at `path`: `object` (the pyc
-    /// itself, or the source it names) could not be read.
-    fn incomplete(&self, path: &Path, object: &Path, what: Unread, e: &io::Error) -> Finding {
-        Finding::new(
-            FindingKind::CheckIncomplete,
-            Severity::Low,
-            About::path(path).scope(Stage::Bytecode.as_str()),
-            Evidence::Incomplete(Incomplete {
-                check: Stage::Bytecode,
-                problem: Problem::Unreadable {
-                    what,
-                    object: (object != path).then(|| Bytes::from(object)),
-                    error: OsError::from(e),
-                },
-            }),
-        )
-    }
-
     /// What the pyc candidate `c` is: a finding, or none when the
     /// `files` check verifies it.
     pub(super) fn pyc(&self, c: &Candidate) -> Option<Finding> {
@@ -233,7 +212,14 @@ impl Classifier<'_> {
             Ok(e) if e.stat.is_regular() => Some(e.stat),
             Ok(_) => None,
             Err(e) if is_absent(&e) => None,
-            Err(e) => return Some(self.incomplete(path, &loc.source, Unread::SourceEntry, &e)),
+            Err(e) => {
+                return Some(super::hooks::unreadable_at(
+                    path,
+                    &loc.source,
+                    Unread::SourceEntry,
+                    &e,
+                ));
+            }
         };
         let sourceless = !loc.cached && source.is_none();
         let evidence = |reason| BytecodeEvidence::new(reason, loc.source.as_path());
@@ -253,7 +239,7 @@ impl Classifier<'_> {
         let data = match read_capped(self.root, path, MAX_PYC_BYTES) {
             Ok(d) => d,
             Err(e) if is_absent(&e) => return None,
-            Err(e) => return Some(self.incomplete(path, path, Unread::File, &e)),
+            Err(e) => return Some(super::hooks::unreadable_at(path, path, Unread::File, &e)),
         };
         let header = match pyc::parse_header(&data) {
             Ok(h) => h,
@@ -356,7 +342,14 @@ impl Classifier<'_> {
         // 5. Header against source.
         let mismatch = match self.header_mismatch(&header, &loc.source, &src) {
             Ok(m) => m,
-            Err(e) => return Some(self.incomplete(path, &loc.source, Unread::Source, &e)),
+            Err(e) => {
+                return Some(super::hooks::unreadable_at(
+                    path,
+                    &loc.source,
+                    Unread::Source,
+                    &e,
+                ));
+            }
         };
         let unchecked = matches!(
             header.invalidation,

@@ -76,7 +76,7 @@ pub(crate) fn package(
         release: "1".into(),
         arch: Some("x86_64".into()),
         files,
-        header: None,
+        native: None,
         lacks_digests: false,
     }
 }

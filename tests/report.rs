@@ -272,7 +272,7 @@ impl Backend for Toy {
                     release: String::new(),
                     arch: None,
                     files: Vec::new(),
-                    header: None,
+                    native: None,
                     lacks_digests: false,
                 });
             }

@@ -60,16 +60,42 @@ pub struct Database {
     pub notes: Vec<crate::model::Finding>,
 }
 
+/// What one format keeps of a record beyond the generic fields, for the
+/// stages that understand it (the rpm header, which `trust` judges).
+/// Opaque here: the format's own module gives typed access
+/// ([`rpm::header_of`]), so the generic [`Package`] names no format.
+#[derive(Clone)]
+pub struct Native(std::sync::Arc<dyn std::any::Any + Send + Sync>);
+
+impl Native {
+    /// Keep `value`.
+    pub fn new<T: std::any::Any + Send + Sync>(value: T) -> Native {
+        Native(std::sync::Arc::new(value))
+    }
+
+    /// The value, if it is a `T`.
+    pub fn get<T: std::any::Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl std::fmt::Debug for Native {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Native(..)")
+    }
+}
+
 /// A database record whose package data could not be parsed.
 #[derive(Clone, Debug)]
 pub struct MalformedRecord {
     /// The record's key in the database (rpm: header instance number).
     pub record: u64,
-    /// Why it could not be parsed.
-    pub error: rpm::header::HeaderError,
-    /// The header, when it parsed but the package in it did not (its
-    /// signatures are still checked).
-    pub header: Option<rpm::header::Header>,
+    /// Why it could not be parsed (the format's own typed error).
+    pub error: std::sync::Arc<dyn std::error::Error + Send + Sync>,
+    /// What the format could still read of it (rpm: the header, when it
+    /// parsed but the package in it did not; its signatures are still
+    /// checked).
+    pub native: Option<Native>,
 }
 
 /// One installed package.
@@ -89,9 +115,9 @@ pub struct Package {
     pub arch: Option<String>,
     /// The files it registered.
     pub files: Vec<FileRecord>,
-    /// The rpm header it was read from, for the trust checks (absent for
-    /// formats without headers).
-    pub header: Option<rpm::header::Header>,
+    /// What its format keeps beyond these fields (rpm: the header it was
+    /// read from, for the trust checks; see [`rpm::header_of`]).
+    pub native: Option<Native>,
     /// The database records no content digests for this package's files
     /// (dpkg package without `md5sums`): only existence can be checked.
     pub lacks_digests: bool,

@@ -29,6 +29,7 @@ use crate::model::{
     About, Bytes, Evidence, Finding, FindingKind, Incomplete, PackageRef, Problem, Severity, Stage,
 };
 use crate::pkgdb::rpm::header::Header;
+use crate::pkgdb::rpm::header_of;
 use crate::pkgdb::rpm::tags;
 use crate::pkgdb::{Database, MalformedRecord, Package};
 
@@ -162,7 +163,7 @@ impl<'a> Judge<'a> {
     pub fn packages(&mut self, packages: &[Package]) {
         self.headerless += packages
             .iter()
-            .filter(|p| p.header.is_none() && !p.is_pubkey())
+            .filter(|p| header_of(p.native.as_ref()).is_none() && !p.is_pubkey())
             .count();
         let work: Vec<Work> = packages
             .iter()
@@ -171,7 +172,7 @@ impl<'a> Judge<'a> {
                     record: p.record,
                     package: Some(p.reference()),
                     pubkey: p.is_pubkey(),
-                    header: p.header.as_ref()?,
+                    header: header_of(p.native.as_ref())?,
                 })
             })
             .collect();
@@ -188,12 +189,15 @@ impl<'a> Judge<'a> {
                     record: m.record,
                     package: None,
                     pubkey: false,
-                    header: m.header.as_ref()?,
+                    header: header_of(m.native.as_ref())?,
                 })
             })
             .collect();
         self.judge(&work);
-        for m in records.iter().filter(|m| m.header.is_none()) {
+        for m in records
+            .iter()
+            .filter(|m| header_of(m.native.as_ref()).is_none())
+        {
             self.verdicts.insert(m.record, HeaderVerdict::Malformed);
             self.out.packages.push(PackageTrust {
                 package: None,
@@ -296,7 +300,7 @@ fn target_keyring(packages: &[Package]) -> (TrustStore, Vec<usize>) {
     for p in packages.iter().filter(|p| p.is_pubkey()) {
         let label = Path::new("rpmdb").join(p.nevra());
         let mut n = 0;
-        if let Some(h) = &p.header {
+        if let Some(h) = header_of(p.native.as_ref()) {
             if let Some(list) = h
                 .get(tags::PUBKEYS)
                 .and_then(|e| e.string_array_bytes().ok())
@@ -917,7 +921,7 @@ mod tests {
         assert_eq!(judge.verdict(1), Some(HeaderVerdict::Malformed));
         assert!(judge.take_findings().is_empty());
         let mut headerless = crate::testutil::package(5, "plain", Vec::new());
-        headerless.header = None;
+        headerless.native = None;
         judge.packages(std::slice::from_ref(&headerless));
         assert_eq!(judge.verdict(5), None);
         let out = judge.finish(DbFormat::DPKG);
@@ -955,7 +959,7 @@ mod tests {
         p.version = "F4A80EB5".into();
         p.release = "53a7ff4b".into();
         p.arch = None;
-        p.header = None;
+        p.native = None;
         let fs = target_key_findings(
             &p,
             0,

@@ -174,7 +174,7 @@ impl Reader<'_> {
                 release: version.revision,
                 arch: e.arch.clone(),
                 files,
-                header: None,
+                native: None,
                 lacks_digests,
             },
             unlisted,

@@ -11,7 +11,7 @@ pub mod sqlite;
 pub mod storage;
 pub mod tags;
 
-use crate::pkgdb::{MalformedRecord, Package};
+use crate::pkgdb::{MalformedRecord, Native, Package};
 
 /// Turn one stored header blob into a [`Package`], or into a
 /// [`MalformedRecord`] that keeps the header when only the package in it is
@@ -19,18 +19,32 @@ use crate::pkgdb::{MalformedRecord, Package};
 /// reads its records through this.
 pub fn read_record(blob: &[u8], record: u64) -> Result<Package, Box<MalformedRecord>> {
     match header::Header::parse(blob) {
-        Ok(h) => package::package_from_header(h.clone(), record).map_err(|error| {
-            Box::new(MalformedRecord {
-                record,
-                error,
-                header: Some(h),
-            })
-        }),
-        Err(error) => Err(Box::new(MalformedRecord {
-            record,
-            error,
-            header: None,
-        })),
+        Ok(h) => match package::package_of(&h, record) {
+            Ok(mut p) => {
+                p.native = Some(Native::new(h));
+                Ok(p)
+            }
+            Err(error) => Err(Box::new(malformed(record, error, Some(h)))),
+        },
+        Err(error) => Err(Box::new(malformed(record, error, None))),
+    }
+}
+
+/// The rpm header a record was read from, if it is an rpm record.
+pub fn header_of(native: Option<&Native>) -> Option<&header::Header> {
+    native?.get::<header::Header>()
+}
+
+/// A [`MalformedRecord`] for an rpm record.
+pub fn malformed(
+    record: u64,
+    error: header::HeaderError,
+    header: Option<header::Header>,
+) -> MalformedRecord {
+    MalformedRecord {
+        record,
+        error: std::sync::Arc::new(error),
+        native: header.map(Native::new),
     }
 }
 

@@ -24,17 +24,24 @@ use crate::model::VerifyAttrs;
 use crate::pkgdb::{DigestAlgo, FileFlags, FileRecord, FileState, Package};
 
 /// Build a [`Package`] (header `record` of its database) from a parsed
-/// header, which it keeps in [`Package::header`].
+/// header, which it keeps ([`super::header_of`] gives it back).
 pub fn package_from_header(header: Header, record: u64) -> Result<Package, HeaderError> {
-    let name = required_str(&header, tags::NAME)?;
-    let version = required_str(&header, tags::VERSION)?;
-    let release = required_str(&header, tags::RELEASE)?;
+    let mut p = package_of(&header, record)?;
+    p.native = Some(crate::pkgdb::Native::new(header));
+    Ok(p)
+}
+
+/// [`package_from_header`] without keeping the header.
+pub(crate) fn package_of(header: &Header, record: u64) -> Result<Package, HeaderError> {
+    let name = required_str(header, tags::NAME)?;
+    let version = required_str(header, tags::VERSION)?;
+    let release = required_str(header, tags::RELEASE)?;
     let epoch = header.get(tags::EPOCH).map(|e| e.u32()).transpose()?;
     let arch = header
         .get(tags::ARCH)
         .map(|e| e.str().map(str::to_owned))
         .transpose()?;
-    let files = files(&header)?;
+    let files = files(header)?;
     Ok(Package {
         record,
         name,
@@ -43,7 +50,7 @@ pub fn package_from_header(header: Header, record: u64) -> Result<Package, Heade
         release,
         arch,
         files,
-        header: Some(header),
+        native: None,
         lacks_digests: false,
     })
 }
@@ -359,7 +366,7 @@ mod tests {
         let p = pkg(demo(vec![]), &[chars(tags::FILESTATES, &[0, 1])]).expect("package");
         assert_eq!(p.record, 7);
         assert_eq!(p.nevra(), "demo-2:1.0-3.el9.x86_64");
-        assert!(p.header.is_some());
+        assert!(crate::pkgdb::rpm::header_of(p.native.as_ref()).is_some());
         assert_eq!(p.files.len(), 2);
         let (a, b) = (&p.files[0], &p.files[1]);
         assert_eq!(a.path, Path::new("/usr/bin/demo"));
@@ -393,7 +400,7 @@ mod tests {
         assert_eq!(p.name, "demo");
         assert_eq!(hex::encode(&p.files[0].digest), MD5_A);
         assert!(p.files[1].digest.is_empty());
-        let h = p.header.as_ref().unwrap();
+        let h = crate::pkgdb::rpm::header_of(p.native.as_ref()).unwrap();
         assert_eq!(h.region_overrides(), vec![tags::NAME, tags::FILEDIGESTS]);
         // A package value that only exists outside the region is missing.
         let mut inside = demo(vec![]);

@@ -34,7 +34,7 @@ use crate::error::{DatabaseError, Error};
 use crate::model::evidence::HeaderEvidence;
 use crate::model::evidence::header::DamageSite;
 use crate::model::{About, Evidence, Finding, FindingKind, Severity, VerifyAttrs};
-use crate::pkgdb::{Database, DbFormat, MalformedRecord, PassOutcome};
+use crate::pkgdb::{Database, DbFormat, PassOutcome};
 use crate::rootfs::Root;
 
 /// Largest database file rootaudit reads (8 GiB). Real rpm databases are a
@@ -565,20 +565,20 @@ impl<'e> Assembler<'e> {
         let blob = match blob {
             Ok(b) => b,
             Err(fault) => {
-                self.outcome.malformed.push(MalformedRecord {
+                self.outcome.malformed.push(super::malformed(
                     record,
-                    error: HeaderError::Storage(fault),
-                    header: None,
-                });
+                    HeaderError::Storage(fault),
+                    None,
+                ));
                 return;
             }
         };
         if !first {
-            self.outcome.malformed.push(MalformedRecord {
+            self.outcome.malformed.push(super::malformed(
                 record,
-                error: HeaderError::Storage(StorageFault::DuplicateRecord { record }),
-                header: Header::parse(&blob).ok(),
-            });
+                HeaderError::Storage(StorageFault::DuplicateRecord { record }),
+                Header::parse(&blob).ok(),
+            ));
             return;
         }
         self.batch_bytes += blob.len();
@@ -664,12 +664,14 @@ mod tests {
         assert!(db.packages.is_empty());
         assert_eq!(db.malformed.len(), 2);
         assert_eq!(
-            db.malformed[0].error,
-            HeaderError::Storage(StorageFault::PageRevisited { page: 3 })
+            db.malformed[0].error.downcast_ref::<HeaderError>(),
+            Some(&HeaderError::Storage(StorageFault::PageRevisited {
+                page: 3
+            }))
         );
         assert!(matches!(
-            db.malformed[1].error,
-            HeaderError::Truncated { .. }
+            db.malformed[1].error.downcast_ref::<HeaderError>(),
+            Some(HeaderError::Truncated { .. })
         ));
         assert_eq!(db.notes.len(), 1);
         assert_eq!(db.notes[0].kind, FindingKind::HeaderMalformed);

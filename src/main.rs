@@ -41,12 +41,10 @@ fn fail(e: anyhow::Error) -> ExitCode {
     if is_broken_pipe(&e) {
         return ExitCode::SUCCESS;
     }
-    let msg = format!("{e:#}").replace('\n', " ");
-    let _ = writeln!(
-        io::stderr(),
-        "rootaudit: error: {}",
-        rootaudit::output::escape_bytes(msg.as_bytes())
-    );
+    // One line, through the terminal writer (error texts can quote the
+    // target's bytes).
+    let msg = format!("rootaudit: error: {e:#}").replace('\n', " ");
+    let _ = rootaudit::output::Terminal::new(io::stderr()).line(msg.as_bytes());
     ExitCode::from(2)
 }
 

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 
 use super::Terminal;
-use crate::trust::{KeyStatus, TrustStore};
+use crate::trust::{KeyDefect, KeyStatus, TrustStore};
 
 /// Write every key of `store` (fingerprint, algorithm, status, expiry, user
 /// id, file), its subkeys, the unusable files and a count.
@@ -24,7 +24,7 @@ pub fn write_list(store: &TrustStore, out: impl Write) -> io::Result<()> {
             "{}  {}  {}  {}  ",
             k.fingerprint,
             algorithm_text(&k.algorithm, k.bits),
-            status_text(k.status, k.note.as_deref()),
+            status_text(k.status, k.defect.as_ref()),
             expiry_text(k.expires),
         )
         .into_bytes();
@@ -41,7 +41,7 @@ pub fn write_list(store: &TrustStore, out: impl Write) -> io::Result<()> {
                     "  sub {}  {}  {}  {}{}",
                     sub.fingerprint,
                     algorithm_text(&sub.algorithm, sub.bits),
-                    status_text(sub.status, sub.note.as_deref()),
+                    status_text(sub.status, sub.defect.as_ref()),
                     expiry_text(sub.expires),
                     if sub.signing { "  signing" } else { "" }
                 )
@@ -74,9 +74,9 @@ fn algorithm_text(alg: &str, bits: Option<u32>) -> String {
     }
 }
 
-fn status_text(status: KeyStatus, note: Option<&str>) -> String {
-    match note {
-        Some(n) => format!("{} ({})", status.as_str(), n.replace('\n', " ")),
+fn status_text(status: KeyStatus, defect: Option<&KeyDefect>) -> String {
+    match defect {
+        Some(d) => format!("{} ({d})", status.as_str()),
         None => status.as_str().to_string(),
     }
 }

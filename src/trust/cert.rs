@@ -154,8 +154,6 @@ pub struct Subkey {
     pub revocation: Option<Revocation>,
     /// Why it is [`KeyStatus::Invalid`] or [`KeyStatus::Unsupported`].
     pub defect: Option<KeyDefect>,
-    /// [`Subkey::defect`] as text, for display.
-    pub note: Option<String>,
     key: SignedPublicSubKey,
 }
 
@@ -189,8 +187,6 @@ pub struct TrustedKey {
     pub revocation: Option<Revocation>,
     /// Why it is [`KeyStatus::Invalid`] or [`KeyStatus::Unsupported`].
     pub defect: Option<KeyDefect>,
-    /// [`TrustedKey::defect`] as text, for display.
-    pub note: Option<String>,
     /// Its subkeys.
     pub subkeys: Vec<Subkey>,
     cert: SignedPublicKey,
@@ -603,7 +599,6 @@ pub(super) fn evaluate(source: &Path, cert: SignedPublicKey, now: u32) -> Truste
         status,
         signing,
         revocation,
-        note: defect.as_ref().map(ToString::to_string),
         defect,
         subkeys,
         cert,
@@ -705,7 +700,6 @@ fn evaluate_subkey(primary: &packet::PublicKey, sub: &SignedPublicSubKey, now: u
         status,
         signing,
         revocation,
-        note: defect.as_ref().map(ToString::to_string),
         defect,
         key: sub.clone(),
     }

@@ -34,14 +34,17 @@ pub fn summarised(kind: FindingKind) -> bool {
 }
 
 impl Rollups {
-    /// Take `f` into a summary when it is of a summarised kind (returns
-    /// `None`), else give it back.
-    pub fn offer(&mut self, f: Finding) -> Option<Finding> {
+    /// Count `f` into its summary when it is of a summarised kind (returns
+    /// true); otherwise leave it to the caller (false). Nothing of `f` is
+    /// copied but its tree, once per summary, and a path that is among the
+    /// first few.
+    pub fn offer(&mut self, f: &Finding) -> bool {
         let tree = match (summarised(f.kind), f.evidence.tree()) {
-            (true, Some(t)) => t.clone(),
-            _ => return Some(f),
+            (true, Some(t)) => t,
+            _ => return false,
         };
-        let g = self.groups.entry((f.kind, tree)).or_insert(Group {
+        let key = (f.kind, tree.clone());
+        let g = self.groups.entry(key).or_insert(Group {
             count: 0,
             severity: f.severity,
             examples: Vec::new(),
@@ -49,13 +52,13 @@ impl Rollups {
         g.count += 1;
         g.severity = g.severity.max(f.severity);
         // Keep the first paths in sorted order, whatever order they came in.
-        let path = f.path.unwrap_or_default();
-        let at = g.examples.partition_point(|e| *e < path);
+        let path = f.path_bytes();
+        let at = g.examples.partition_point(|e| e.as_bytes() < path);
         if at < EXAMPLES {
-            g.examples.insert(at, path);
+            g.examples.insert(at, Bytes::from(path));
             g.examples.truncate(EXAMPLES);
         }
-        None
+        true
     }
 
     /// The summaries: one finding per kind and tree.
@@ -106,8 +109,8 @@ impl Gathered {
     pub fn finding(&mut self, f: &Finding) {
         if self.verbose {
             self.findings.push(f.clone());
-        } else if let Some(f) = self.rollups.offer(f.clone()) {
-            self.findings.push(f);
+        } else if !self.rollups.offer(f) {
+            self.findings.push(f.clone());
         }
     }
 
@@ -148,9 +151,9 @@ mod tests {
             "/usr/share/c",
             "/usr/share/b",
         ] {
-            assert!(r.offer(unowned(p, "/usr/share")).is_none());
+            assert!(r.offer(&unowned(p, "/usr/share")));
         }
-        assert!(r.offer(unowned("/boot/x", "/boot")).is_none());
+        assert!(r.offer(&unowned("/boot/x", "/boot")));
         let setuid = Finding::new(
             FindingKind::UnownedSetuid,
             Severity::Critical,
@@ -159,7 +162,7 @@ mod tests {
                 flags: Default::default(),
             },
         );
-        assert!(r.offer(setuid).is_some(), "other kinds pass through");
+        assert!(!r.offer(&setuid), "other kinds pass through");
         let out = r.finish();
         assert_eq!(out.len(), 2);
         let share = out

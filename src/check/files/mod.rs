@@ -494,7 +494,11 @@ impl FileCheck<'_> {
         // auditor's own: a file of a kernel pseudo-filesystem (ROOT `/`, or
         // a rescue chroot with `/proc` bound) is the kernel's, not a
         // package's, and is not read.
-        if let Some(fs) = crate::rootfs::pseudo_fs(std::os::fd::AsFd::as_fd(file)) {
+        // Kernel pseudo-filesystems all sit on anonymous devices (major 0):
+        // files on a disk need no `fstatfs` on the hashing path.
+        if rustix::fs::major(entry.stat.dev) == 0
+            && let Some(fs) = crate::rootfs::pseudo_fs(std::os::fd::AsFd::as_fd(file))
+        {
             return DigestResult::Unknown(Unknowable::Io(io::Error::other(format!(
                 "on a {fs} file system, whose files are the running kernel's: not read"
             ))));

@@ -107,9 +107,7 @@ impl Gathered {
 
     /// One more finding.
     pub fn finding(&mut self, f: &Finding) {
-        if self.verbose {
-            self.findings.push(f.clone());
-        } else if !self.rollups.offer(f) {
+        if self.verbose || !self.rollups.offer(f) {
             self.findings.push(f.clone());
         }
     }

@@ -340,7 +340,7 @@ fn a_toy_backend_plugs_in_through_the_public_trait() {
         .checks(CheckSet::all())
         .run_with(&mut sink)
         .unwrap();
-    let report = sink.into_report(r.to_path_buf()).unwrap();
+    let report = sink.into_report().unwrap();
     assert_eq!(report.info.database.format.as_str(), "toy");
     assert_eq!(report.info.database.path.as_bytes(), b"/var/lib/toy/db");
     let mut got: Vec<(FindingKind, String, String)> = report

@@ -201,10 +201,9 @@ impl ScanBuilder {
 
     /// Run the scan and collect everything into a [`Report`].
     pub fn run(self) -> Result<Report, Error> {
-        let root = self.root.clone();
         let mut sink = Collect::new();
         self.run_with(&mut sink)?;
-        sink.into_report(root).ok_or(Error::Io {
+        sink.into_report().ok_or(Error::Io {
             what: "collecting the report".into(),
             source: std::io::Error::other("the scan never began"),
         })

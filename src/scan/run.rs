@@ -385,7 +385,6 @@ fn load_accounts(root: &Root) -> (Accounts, Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
 
     use super::*;
     use crate::scan::{CheckSet, Collect};
@@ -433,7 +432,7 @@ mod tests {
         builder
             .run_on(Instant::now(), root, pool, &mut sink, |_| Ok(source))
             .unwrap();
-        let report = sink.into_report(PathBuf::from("/")).unwrap();
+        let report = sink.into_report().unwrap();
 
         let missing: Vec<&str> = report
             .findings
@@ -492,7 +491,7 @@ mod tests {
         builder
             .run_on(Instant::now(), root, pool, &mut sink, |_| Ok(source))
             .unwrap();
-        let report = sink.into_report(PathBuf::from("/")).unwrap();
+        let report = sink.into_report().unwrap();
         let mut missing: Vec<(String, String)> = report
             .findings
             .iter()
@@ -537,7 +536,7 @@ mod tests {
             .unwrap();
         assert!(!end.complete);
         assert_eq!(end.summary.files_checked, 0);
-        let report = sink.into_report(PathBuf::from("/")).unwrap();
+        let report = sink.into_report().unwrap();
         assert!(!report.end.complete);
         assert!(
             report

@@ -12,7 +12,6 @@
 //! returns).
 
 use std::io;
-use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -154,9 +153,7 @@ pub struct ScanEnd {
 /// The result of a scan, whole: what [`Collect`] gathers.
 #[derive(Debug)]
 pub struct Report {
-    /// ROOT as given.
-    pub root: PathBuf,
-    /// What the scan was about.
+    /// What the scan was about (ROOT as given included).
     pub info: ScanInfo,
     /// Findings, in the order the scan made them.
     pub findings: Vec<Finding>,
@@ -186,9 +183,8 @@ impl Collect {
     }
 
     /// The report, once the scan finished (`None` if it never began).
-    pub fn into_report(self, root: PathBuf) -> Option<Report> {
+    pub fn into_report(self) -> Option<Report> {
         Some(Report {
-            root,
             info: self.info?,
             findings: self.findings,
             end: self.end.unwrap_or_default(),

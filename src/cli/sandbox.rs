@@ -11,7 +11,7 @@
 //!   rpm sqlite database). Reads are not handled by Landlock: every read of
 //!   the target already resolves inside ROOT (`openat2(RESOLVE_IN_ROOT)`),
 //!   and a handled read access costs a hierarchy check on every open, 13 %
-//!   of a warm scan (measured; the write-only ruleset costs about 4 %).
+//!   of a warm scan (measured; the write-only ruleset costs 2–4 %).
 //!   Already open descriptors (the report, standard output) are not
 //!   affected.
 //! * **seccomp** (system calls): `socket`, `connect`, `execve`,

@@ -43,8 +43,11 @@ pub mod output;
 pub mod pkgdb;
 pub mod rootfs;
 pub mod scan;
+pub mod sign;
 #[cfg(test)]
 mod testutil;
 pub mod trust;
+pub mod tui;
+pub mod waiver;
 
 pub use error::Error;

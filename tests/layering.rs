@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 /// The stages, lowest first; `error` sits with the model (it names no
 /// stage above it).
 const STAGES: &[&str] = &[
-    "model", "error", "rootfs", "pkgdb", "trust", "check", "scan", "output",
+    "model", "error", "sign", "rootfs", "pkgdb", "trust", "check", "waiver", "scan", "output",
+    "tui",
 ];
 
 fn rank(stage: &str) -> Option<usize> {

@@ -4,7 +4,7 @@ use std::io::Write as _;
 
 use serde::Serialize;
 
-use super::{Bytes, Evidence, FindingKind, HeaderVerdict, PackageRef, Severity};
+use super::{Bytes, Decision, Evidence, FindingKind, HeaderVerdict, PackageRef, Severity};
 
 /// A finding's stable identity: the first 8 bytes of
 /// `SHA-256(kind NUL scope NUL path)` over raw bytes, where `scope` is the
@@ -127,6 +127,9 @@ pub struct Finding {
     /// file finding: the record the file was compared with may itself be
     /// forged), attached by the scan before any sink sees the finding.
     pub header: Option<HeaderVerdict>,
+    /// A person's decision about it (from a verified waiver file), attached
+    /// by the scan before any sink sees the finding.
+    pub decision: Option<Decision>,
     /// The facts behind it.
     pub evidence: Evidence,
 }
@@ -150,6 +153,8 @@ struct FindingJson<'a> {
     package: Option<PackageJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     header: Option<HeaderVerdict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<&'a Decision>,
     message: Bytes,
     #[serde(flatten)]
     evidence: &'a Evidence,
@@ -167,6 +172,7 @@ impl Serialize for Finding {
                 package: p,
             }),
             header: self.header,
+            decision: self.decision.as_ref(),
             message: Bytes(self.message()),
             evidence: &self.evidence,
         }
@@ -195,6 +201,7 @@ impl Finding {
             path: about.path,
             package: about.package,
             header: None,
+            decision: None,
             evidence,
         }
     }

@@ -25,6 +25,7 @@
 //! ```
 
 mod bytes;
+mod decision;
 pub mod evidence;
 mod file;
 pub(crate) mod finding;
@@ -32,6 +33,7 @@ mod kind;
 mod package;
 
 pub use bytes::Bytes;
+pub use decision::{Decision, Verdict};
 pub use evidence::{
     BytecodeEvidence, DatabaseProblem, Evidence, FileEvidence, HeaderEvidence, HookEvidence,
     Incomplete, OsError, Problem, Rollup, Stage, TargetKeyEvidence, UnownedEvidence, UnownedWhat,

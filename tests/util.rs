@@ -413,6 +413,8 @@ pub struct PkgSpec {
     version: String,
     release: String,
     entries: Vec<FileEntry>,
+    /// Scriptlet sections: the section line (`%post -p <lua>`) and body.
+    scriptlets: Vec<(String, String)>,
 }
 
 /// A built package.
@@ -434,6 +436,7 @@ impl PkgSpec {
             version: "1.0".into(),
             release: "1".into(),
             entries: Vec::new(),
+            scriptlets: Vec::new(),
         }
     }
 
@@ -458,6 +461,14 @@ impl PkgSpec {
     /// Add several paths.
     pub fn entries(mut self, es: impl IntoIterator<Item = FileEntry>) -> PkgSpec {
         self.entries.extend(es);
+        self
+    }
+
+    /// Add a scriptlet: its spec section line (`%pre`, `%post -p <lua>`,
+    /// `%triggerin -- glibc`) and body (installs with `--noscripts` never
+    /// run it).
+    pub fn scriptlet(mut self, section: &str, body: &str) -> PkgSpec {
+        self.scriptlets.push((section.into(), body.into()));
         self
     }
 
@@ -500,6 +511,9 @@ impl PkgSpec {
                 let t = e.mtime.unwrap_or(DEFAULT_MTIME);
                 let _ = writeln!(s, "touch -h -d @{t} '%{{buildroot}}{}'", e.path);
             }
+        }
+        for (section, body) in &self.scriptlets {
+            let _ = write!(s, "\n{section}\n{body}\n");
         }
         s.push_str("\n%files\n");
         for e in &self.entries {

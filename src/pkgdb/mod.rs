@@ -6,7 +6,8 @@
 //! [`FileRecord`]s it registered, streamed a batch at a time by a [`Source`]
 //! (what [`open`] returns; a scan reads it twice and never holds it whole),
 //! or collected into a [`Database`] by [`Source::load`]. Checks never see a
-//! format.
+//! format. A package's install scripts are asked for one package at a
+//! time, while a pass holds it ([`Source::scripts`]).
 //!
 //! * [`source`] — [`Source`] and the [`Backend`] trait a format implements;
 //! * [`detect`] — the detection table [`FORMATS`] and [`open`];
@@ -31,7 +32,7 @@ use std::path::PathBuf;
 pub use crate::model::{DigestAlgo, FileFlags, FileRecord, FileState};
 pub use detect::{DbFormat, FORMATS, FormatSpec, open, open_with};
 pub use ownership::{OwnershipIndex, PathKeyer, PrehashedKey, PrehashedState};
-pub use source::{BATCH, BATCH_BYTES, Backend, PassOutcome, Source};
+pub use source::{BATCH, BATCH_BYTES, Backend, PassOutcome, ScriptsOutcome, Source};
 
 /// A package database read into memory.
 #[derive(Debug)]

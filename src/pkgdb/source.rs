@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use super::{Database, DbFormat, MalformedRecord, Package, dpkg, rpm};
 use crate::error::Error;
-use crate::model::{Finding, VerifyAttrs};
+use crate::model::{Finding, Script, VerifyAttrs};
 use crate::rootfs::Root;
 
 /// One database format's reader: streams its records, as often as asked.
@@ -31,6 +31,41 @@ pub trait Backend: std::fmt::Debug + Send + Sync {
         root: &Root,
         each: &mut (dyn FnMut(&[Package]) + Send),
     ) -> Result<PassOutcome, Error>;
+
+    /// The install scripts of `package`, one of the packages a pass of
+    /// this backend just handed over (rpm: the scriptlets of its header's
+    /// signed region; dpkg: its maintainer scripts, read from `root`). A
+    /// script that cannot be read is a finding in
+    /// [`ScriptsOutcome::notes`], never dropped silently. The default, for
+    /// a format without install scripts: none.
+    fn scripts(&self, root: &Root, package: &Package) -> ScriptsOutcome {
+        let _ = (root, package);
+        ScriptsOutcome::default()
+    }
+}
+
+/// What reading one package's install scripts gave ([`Backend::scripts`]).
+#[derive(Debug, Default)]
+pub struct ScriptsOutcome {
+    /// The scripts, at most [`crate::model::MAX_SCRIPTS`], in the format's
+    /// order.
+    pub scripts: Vec<Script>,
+    /// Scripts beyond [`crate::model::MAX_SCRIPTS`], not kept.
+    pub omitted: u64,
+    /// `check-incomplete` findings about scripts that could not be read.
+    pub notes: Vec<Finding>,
+}
+
+impl ScriptsOutcome {
+    /// Keep `script`, or count it as omitted past
+    /// [`crate::model::MAX_SCRIPTS`].
+    pub fn push(&mut self, script: Script) {
+        if self.scripts.len() < crate::model::MAX_SCRIPTS {
+            self.scripts.push(script);
+        } else {
+            self.omitted += 1;
+        }
+    }
 }
 
 /// Packages a reader hands over at a time ([`Source::read`]) at most:
@@ -145,6 +180,12 @@ impl Source {
         self.backend.read(root, each)
     }
 
+    /// The install scripts of `package`, a package a pass just handed over
+    /// (see [`Backend::scripts`]).
+    pub fn scripts(&self, root: &Root, package: &Package) -> ScriptsOutcome {
+        self.backend.scripts(root, package)
+    }
+
     /// Read every record into memory.
     pub fn load(self, root: &Root) -> Result<Database, Error> {
         let mut packages = Vec::new();
@@ -173,6 +214,10 @@ impl Backend for SqliteBackend {
     ) -> Result<PassOutcome, Error> {
         self.0.read(each)
     }
+
+    fn scripts(&self, _root: &Root, package: &Package) -> ScriptsOutcome {
+        rpm::scripts::scripts_of_package(package)
+    }
 }
 
 impl Backend for rpm::storage::Stored {
@@ -183,6 +228,10 @@ impl Backend for rpm::storage::Stored {
     ) -> Result<PassOutcome, Error> {
         rpm::storage::Stored::read(self, each)
     }
+
+    fn scripts(&self, _root: &Root, package: &Package) -> ScriptsOutcome {
+        rpm::scripts::scripts_of_package(package)
+    }
 }
 
 impl Backend for dpkg::Dpkg {
@@ -192,6 +241,10 @@ impl Backend for dpkg::Dpkg {
         each: &mut (dyn FnMut(&[Package]) + Send),
     ) -> Result<PassOutcome, Error> {
         Ok(dpkg::Dpkg::read(self, root, each))
+    }
+
+    fn scripts(&self, root: &Root, package: &Package) -> ScriptsOutcome {
+        dpkg::Dpkg::scripts(self, root, package)
     }
 }
 
@@ -211,5 +264,15 @@ impl Backend for Scripted {
         let pass = self.0.lock().unwrap().pop_front().unwrap_or_default();
         pass.chunks(BATCH).for_each(each);
         Ok(PassOutcome::default())
+    }
+
+    /// One `%post` whose body is the package's NEVRA.
+    fn scripts(&self, _root: &Root, package: &Package) -> ScriptsOutcome {
+        let mut out = ScriptsOutcome::default();
+        out.push(Script::new(
+            crate::model::ScriptPhase::Post,
+            package.nevra().as_bytes(),
+        ));
+        out
     }
 }

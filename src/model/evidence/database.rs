@@ -7,8 +7,8 @@
 use serde::Serialize;
 
 use super::OsError;
-use crate::model::Finding;
 use crate::model::finding::put;
+use crate::model::{Finding, ScriptPhase};
 
 /// A part of the package database that could not be used.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -80,6 +80,21 @@ pub enum DatabaseProblem {
     /// dpkg: an alternative none of whose choices an installed package
     /// provides.
     AlternativesUnprovided,
+    /// An install script of a package whose files changed could not be
+    /// read, so the report's `scripts` lack it: dpkg, the maintainer
+    /// script at the finding's path (unreadable, not a regular file); rpm,
+    /// a scriptlet tag of the header's signed region that is malformed
+    /// (wrong type, trigger arrays that disagree).
+    ScriptUnreadable {
+        /// The package's name.
+        package: String,
+        /// Which script; absent when it is a whole family (rpm's trigger
+        /// arrays).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        phase: Option<ScriptPhase>,
+        /// Why (dpkg: the OS error; rpm: the header reader's).
+        error: OsError,
+    },
 }
 
 impl DatabaseProblem {
@@ -188,6 +203,27 @@ impl DatabaseProblem {
                 out.extend_from_slice(
                     b"no installed package provides any choice of this alternative; its links \
                       are not verified",
+                );
+            }
+            DatabaseProblem::ScriptUnreadable {
+                package,
+                phase,
+                error,
+            } => {
+                if !path.is_empty() {
+                    at(out);
+                }
+                let (what, s) = match phase {
+                    Some(p) => (p.as_str(), ""),
+                    None => ("trigger", "s"),
+                };
+                put(
+                    out,
+                    format_args!(
+                        "the {what} script{s} of package {package} cannot be read ({error}) and \
+                         {} not in the report's scripts",
+                        if s.is_empty() { "is" } else { "are" }
+                    ),
                 );
             }
         }

@@ -19,6 +19,9 @@
 //!   registered to the package providing the selected choice.
 //! * `etc/dpkg/dpkg.cfg.d/*`, `etc/dpkg/dpkg.cfg` ([`filters`]): files
 //!   excluded by `path-exclude` may be missing.
+//! * `info/NAME[:ARCH].{preinst,postinst,prerm,postrm,config}`: a
+//!   package's maintainer scripts, read one package at a time when asked
+//!   ([`Dpkg::scripts`]).
 //!
 //! dpkg records no file type, mode, owner, size or mtime: records have
 //! `mode` 0 ("type unknown") and only the digest (and, for alternatives
@@ -43,6 +46,7 @@ mod notes;
 mod ownership;
 mod package;
 mod reader;
+mod scripts;
 pub mod status;
 
 use std::path::{Path, PathBuf};

@@ -186,7 +186,7 @@ impl Reader<'_> {
 /// Candidate info file base names, most likely first: `NAME:ARCH` for
 /// `Multi-Arch: same` packages, else `NAME` (dpkg before 1.16.2 used
 /// `NAME` for all).
-fn info_names(e: &StatusEntry) -> Vec<String> {
+pub(super) fn info_names(e: &StatusEntry) -> Vec<String> {
     match &e.arch {
         Some(a) if e.multi_arch_same => vec![format!("{}:{a}", e.name), e.name.clone()],
         Some(a) => vec![e.name.clone(), format!("{}:{a}", e.name)],

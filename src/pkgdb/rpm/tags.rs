@@ -130,6 +130,90 @@ pub const PAYLOADDIGEST: u32 = 5092;
 /// `PGPHASHALGO_*` of [`PAYLOADDIGEST`] (`RPMTAG_PAYLOADDIGESTALGO`).
 pub const PAYLOADDIGESTALGO: u32 = 5093;
 
+// Install scripts (scriptlets). A body is a STRING; its `*PROG` the
+// interpreter, a STRING or a STRING_ARRAY (program and arguments).
+
+/// `%pre` body (`RPMTAG_PREIN`).
+pub const PREIN: u32 = 1023;
+/// `%post` body (`RPMTAG_POSTIN`).
+pub const POSTIN: u32 = 1024;
+/// `%preun` body (`RPMTAG_PREUN`).
+pub const PREUN: u32 = 1025;
+/// `%postun` body (`RPMTAG_POSTUN`).
+pub const POSTUN: u32 = 1026;
+/// `%verifyscript` body (`RPMTAG_VERIFYSCRIPT`).
+pub const VERIFYSCRIPT: u32 = 1079;
+/// `%pre` interpreter (`RPMTAG_PREINPROG`).
+pub const PREINPROG: u32 = 1085;
+/// `%post` interpreter (`RPMTAG_POSTINPROG`).
+pub const POSTINPROG: u32 = 1086;
+/// `%preun` interpreter (`RPMTAG_PREUNPROG`).
+pub const PREUNPROG: u32 = 1087;
+/// `%postun` interpreter (`RPMTAG_POSTUNPROG`).
+pub const POSTUNPROG: u32 = 1088;
+/// `%verifyscript` interpreter (`RPMTAG_VERIFYSCRIPTPROG`).
+pub const VERIFYSCRIPTPROG: u32 = 1091;
+/// `%pretrans` body (`RPMTAG_PRETRANS`).
+pub const PRETRANS: u32 = 1151;
+/// `%posttrans` body (`RPMTAG_POSTTRANS`).
+pub const POSTTRANS: u32 = 1152;
+/// `%pretrans` interpreter (`RPMTAG_PRETRANSPROG`).
+pub const PRETRANSPROG: u32 = 1153;
+/// `%posttrans` interpreter (`RPMTAG_POSTTRANSPROG`).
+pub const POSTTRANSPROG: u32 = 1154;
+/// `%preuntrans` body, rpm ≥ 4.20 (`RPMTAG_PREUNTRANS`).
+pub const PREUNTRANS: u32 = 5103;
+/// `%postuntrans` body, rpm ≥ 4.20 (`RPMTAG_POSTUNTRANS`).
+pub const POSTUNTRANS: u32 = 5104;
+/// `%preuntrans` interpreter (`RPMTAG_PREUNTRANSPROG`).
+pub const PREUNTRANSPROG: u32 = 5105;
+/// `%postuntrans` interpreter (`RPMTAG_POSTUNTRANSPROG`).
+pub const POSTUNTRANSPROG: u32 = 5106;
+
+// Triggers: one body per script (`*SCRIPTS`, `*SCRIPTPROG`), and one
+// condition per entry of NAME/VERSION/FLAGS/INDEX, INDEX naming its script.
+
+/// Trigger bodies, STRING_ARRAY (`RPMTAG_TRIGGERSCRIPTS`).
+pub const TRIGGERSCRIPTS: u32 = 1065;
+/// Trigger condition names (`RPMTAG_TRIGGERNAME`).
+pub const TRIGGERNAME: u32 = 1066;
+/// Trigger condition versions (`RPMTAG_TRIGGERVERSION`).
+pub const TRIGGERVERSION: u32 = 1067;
+/// Trigger condition flags, INT32: `RPMSENSE_*` (`RPMTAG_TRIGGERFLAGS`).
+pub const TRIGGERFLAGS: u32 = 1068;
+/// Script index of each trigger condition, INT32 (`RPMTAG_TRIGGERINDEX`).
+pub const TRIGGERINDEX: u32 = 1069;
+/// Trigger interpreters, one per script (`RPMTAG_TRIGGERSCRIPTPROG`).
+pub const TRIGGERSCRIPTPROG: u32 = 1092;
+/// File trigger bodies (`RPMTAG_FILETRIGGERSCRIPTS`).
+pub const FILETRIGGERSCRIPTS: u32 = 5066;
+/// File trigger interpreters (`RPMTAG_FILETRIGGERSCRIPTPROG`).
+pub const FILETRIGGERSCRIPTPROG: u32 = 5067;
+/// File trigger path prefixes (`RPMTAG_FILETRIGGERNAME`).
+pub const FILETRIGGERNAME: u32 = 5069;
+/// Script index of each file trigger condition (`RPMTAG_FILETRIGGERINDEX`).
+pub const FILETRIGGERINDEX: u32 = 5070;
+/// File trigger condition versions (`RPMTAG_FILETRIGGERVERSION`).
+pub const FILETRIGGERVERSION: u32 = 5071;
+/// File trigger condition flags (`RPMTAG_FILETRIGGERFLAGS`).
+pub const FILETRIGGERFLAGS: u32 = 5072;
+/// Transaction file trigger bodies (`RPMTAG_TRANSFILETRIGGERSCRIPTS`).
+pub const TRANSFILETRIGGERSCRIPTS: u32 = 5076;
+/// Transaction file trigger interpreters
+/// (`RPMTAG_TRANSFILETRIGGERSCRIPTPROG`).
+pub const TRANSFILETRIGGERSCRIPTPROG: u32 = 5077;
+/// Transaction file trigger path prefixes (`RPMTAG_TRANSFILETRIGGERNAME`).
+pub const TRANSFILETRIGGERNAME: u32 = 5079;
+/// Script index of each transaction file trigger condition
+/// (`RPMTAG_TRANSFILETRIGGERINDEX`).
+pub const TRANSFILETRIGGERINDEX: u32 = 5080;
+/// Transaction file trigger condition versions
+/// (`RPMTAG_TRANSFILETRIGGERVERSION`).
+pub const TRANSFILETRIGGERVERSION: u32 = 5081;
+/// Transaction file trigger condition flags
+/// (`RPMTAG_TRANSFILETRIGGERFLAGS`).
+pub const TRANSFILETRIGGERFLAGS: u32 = 5082;
+
 /// True for the tags that may mark a header region in index entry 0.
 pub fn is_region_tag(tag: u32) -> bool {
     matches!(tag, HEADERIMAGE | HEADERSIGNATURES | HEADERIMMUTABLE)

@@ -30,6 +30,7 @@ pub struct Counters {
     files_checked: AtomicU64,
     bytes_hashed: AtomicU64,
     findings: [AtomicU64; 5],
+    accepted: AtomicU64,
     cancelled: AtomicBool,
 }
 
@@ -48,8 +49,12 @@ pub struct Snapshot {
     pub files_checked: u64,
     /// Bytes hashed so far.
     pub bytes_hashed: u64,
-    /// Findings so far, indexed by severity (`Info` = 0 … `Critical` = 4).
+    /// Findings so far that count toward the exit status, indexed by
+    /// severity (`Info` = 0 … `Critical` = 4).
     pub findings: [u64; 5],
+    /// Findings so far that a waiver accepted (reported, not counted in
+    /// `findings`).
+    pub accepted: u64,
 }
 
 impl Snapshot {
@@ -95,6 +100,12 @@ impl Counters {
         self.findings[severity as usize].fetch_add(1, Relaxed);
     }
 
+    /// One finding reported that a waiver accepted (counted apart from
+    /// [`Counters::finding`]'s: it does not count toward the exit status).
+    pub fn accepted(&self) {
+        self.accepted.fetch_add(1, Relaxed);
+    }
+
     /// Ask the scan to stop: files not yet verified are skipped, the
     /// remaining checks do not start, and the scan ends as incomplete.
     pub fn cancel(&self) {
@@ -121,6 +132,7 @@ impl Counters {
             files_checked: self.files_checked.load(Relaxed),
             bytes_hashed: self.bytes_hashed.load(Relaxed),
             findings: std::array::from_fn(|i| self.findings[i].load(Relaxed)),
+            accepted: self.accepted.load(Relaxed),
         }
     }
 }
@@ -143,6 +155,9 @@ mod tests {
         assert_eq!((s.packages, s.files_total, s.bytes_total), (3, 10, 1000));
         assert_eq!((s.files_checked, s.bytes_hashed), (2, 100));
         assert_eq!(s.findings_at(Severity::High), 1);
+        c.accepted();
+        let s = c.snapshot();
+        assert_eq!((s.findings_at(Severity::High), s.accepted), (1, 1));
         c.set_phase(Phase::Check(CheckKind::Unowned));
         assert_eq!(c.snapshot().phase, Phase::Check(CheckKind::Unowned));
         c.set_phase(Phase::Finished);

@@ -134,12 +134,23 @@ pub struct Finding {
     pub evidence: Evidence,
 }
 
-/// A package in JSON: its fields and its NEVRA.
+/// A package in JSON: its fields and its NEVRA (findings and the report's
+/// `scripts` show packages alike).
 #[derive(Serialize)]
-struct PackageJson<'a> {
+pub(crate) struct PackageJson<'a> {
     nevra: String,
     #[serde(flatten)]
     package: &'a PackageRef,
+}
+
+impl PackageJson<'_> {
+    /// `package` with its NEVRA.
+    pub(crate) fn new(package: &PackageRef) -> PackageJson<'_> {
+        PackageJson {
+            nevra: package.nevra(),
+            package,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -167,10 +178,7 @@ impl Serialize for Finding {
             kind: self.kind,
             severity: self.severity,
             path: self.path.as_ref(),
-            package: self.package.as_ref().map(|p| PackageJson {
-                nevra: p.nevra(),
-                package: p,
-            }),
+            package: self.package.as_ref().map(PackageJson::new),
             header: self.header,
             decision: self.decision.as_ref(),
             message: Bytes(self.message()),

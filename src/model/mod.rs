@@ -7,6 +7,8 @@
 //!   once, in [`Finding::new`], from raw bytes, and is stable.
 //! * [`FileRecord`] — what a package recorded about a file; [`FileAttrs`]
 //!   and [`Verify`] — what a comparison found.
+//! * [`PackageScripts`] — a package's install scripts ([`Script`], raw
+//!   bodies), for the triage of a package whose files changed.
 //!
 //! Nothing here is escaped or formatted for a terminal: the sentence for
 //! people is rendered from the evidence ([`Finding::message`]) as raw bytes,
@@ -31,6 +33,7 @@ mod file;
 pub(crate) mod finding;
 mod kind;
 mod package;
+mod script;
 
 pub use bytes::Bytes;
 pub use decision::{Decision, Verdict};
@@ -46,3 +49,4 @@ pub use file::{
 pub use finding::{About, Finding, FindingId};
 pub use kind::{FindingKind, Severity};
 pub use package::{HeaderVerdict, PackageRef, nevra, package_key};
+pub use script::{MAX_BODY, MAX_SCRIPTS, PackageScripts, Script, ScriptPhase};

@@ -9,8 +9,11 @@ use serde::Serialize;
 
 use super::rollup::Gathered;
 use crate::check::CheckKind;
-use crate::model::{Bytes, Finding};
-use crate::scan::{DatabaseInfo, ReportSink, SandboxInfo, ScanEnd, ScanInfo, Summary, TrustInfo};
+use crate::model::{Bytes, Finding, PackageScripts};
+use crate::scan::{
+    DatabaseInfo, ReportSink, SandboxInfo, ScanEnd, ScanInfo, Summary, TrustInfo, WaiverCounts,
+    WaiverInfo,
+};
 use crate::trust::headers::PackageTrust;
 
 /// The schema version written in every report.
@@ -35,6 +38,26 @@ struct Trust<'a> {
     target_keys: u64,
 }
 
+/// The top-level `waivers` object: the file as verified, and what its
+/// waivers did.
+#[derive(Serialize)]
+struct Waivers<'a> {
+    #[serde(flatten)]
+    info: &'a WaiverInfo,
+    #[serde(flatten)]
+    counts: WaiverCounts,
+}
+
+impl<'a> Waivers<'a> {
+    /// The object for a scan that applied a waiver file.
+    fn new(info: &'a ScanInfo, end: &ScanEnd) -> Option<Waivers<'a>> {
+        Some(Waivers {
+            info: info.waivers.as_ref()?,
+            counts: end.waivers.unwrap_or_default(),
+        })
+    }
+}
+
 #[derive(Serialize)]
 struct JsonReport<'a> {
     schema: u32,
@@ -48,7 +71,11 @@ struct JsonReport<'a> {
     summary: &'a Summary,
     #[serde(skip_serializing_if = "Option::is_none")]
     trust: Option<Trust<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waivers: Option<Waivers<'a>>,
     findings: &'a [Finding],
+    #[serde(skip_serializing_if = "<[PackageScripts]>::is_empty")]
+    scripts: &'a [PackageScripts],
     #[serde(skip_serializing_if = "<[PackageTrust]>::is_empty")]
     packages: &'a [PackageTrust],
 }
@@ -57,6 +84,8 @@ struct JsonReport<'a> {
 pub struct JsonSink<W: Write> {
     out: W,
     gathered: Gathered,
+    /// The install scripts of the packages whose files changed.
+    scripts: Vec<PackageScripts>,
 }
 
 impl<W: Write> JsonSink<W> {
@@ -65,6 +94,7 @@ impl<W: Write> JsonSink<W> {
         JsonSink {
             out,
             gathered: Gathered::new(verbose),
+            scripts: Vec::new(),
         }
     }
 }
@@ -77,6 +107,11 @@ impl<W: Write> ReportSink for JsonSink<W> {
 
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         self.gathered.finding(f);
+        Ok(())
+    }
+
+    fn scripts(&mut self, scripts: &PackageScripts) -> io::Result<()> {
+        self.scripts.push(scripts.clone());
         Ok(())
     }
 
@@ -101,7 +136,9 @@ impl<W: Write> ReportSink for JsonSink<W> {
                 info: &info.trust,
                 target_keys: end.target_keys,
             }),
+            waivers: Waivers::new(info, end),
             findings: &findings,
+            scripts: &self.scripts,
             packages: &end.packages,
         };
         serde_json::to_writer_pretty(&mut self.out, &doc)?;

@@ -1,16 +1,19 @@
 //! The JSON Lines sink: one object per line, written as the scan makes
 //! them, for log pipelines and for following a scan live. Lines are
-//! `{"type":"begin",…}` (root, checks, database, trust), one
+//! `{"type":"begin",…}` (root, checks, database, trust, waivers), one
 //! `{"type":"finding",…}` per finding (every finding, never summarised),
-//! and `{"type":"end",…}` (summary, complete, header verdicts). Values
+//! one `{"type":"scripts",…}` per package whose files changed (its install
+//! scripts),
+//! and `{"type":"end",…}` (summary, complete, waiver counts, header
+//! verdicts). Values
 //! are exact, as in the JSON document (schema 2).
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::model::Finding;
-use crate::scan::{ReportSink, ScanEnd, ScanInfo, Summary};
+use crate::model::{Finding, PackageScripts};
+use crate::scan::{ReportSink, ScanEnd, ScanInfo, Summary, WaiverCounts};
 use crate::trust::headers::PackageTrust;
 
 #[derive(Serialize)]
@@ -23,10 +26,13 @@ enum Line<'a> {
         info: &'a ScanInfo,
     },
     Finding(&'a Finding),
+    Scripts(&'a PackageScripts),
     End {
         complete: bool,
         summary: &'a Summary,
         target_keys: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        waivers: Option<WaiverCounts>,
         #[serde(skip_serializing_if = "<[PackageTrust]>::is_empty")]
         packages: &'a [PackageTrust],
     },
@@ -62,11 +68,16 @@ impl<W: Write> ReportSink for JsonLinesSink<W> {
         self.put(&Line::Finding(f))
     }
 
+    fn scripts(&mut self, scripts: &PackageScripts) -> io::Result<()> {
+        self.put(&Line::Scripts(scripts))
+    }
+
     fn finish(&mut self, end: &ScanEnd) -> io::Result<()> {
         self.put(&Line::End {
             complete: end.complete,
             summary: &end.summary,
             target_keys: end.target_keys,
+            waivers: end.waivers,
             packages: &end.packages,
         })?;
         self.out.flush()

@@ -105,9 +105,10 @@ impl Gathered {
         self.info = Some(info.clone());
     }
 
-    /// One more finding.
+    /// One more finding (one that carries a person's decision is listed
+    /// on its own, so the decision shows).
     pub fn finding(&mut self, f: &Finding) {
-        if self.verbose || !self.rollups.offer(f) {
+        if self.verbose || f.decision.is_some() || !self.rollups.offer(f) {
             self.findings.push(f.clone());
         }
     }

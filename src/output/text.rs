@@ -3,8 +3,12 @@
 //!
 //! ```text
 //! S.5....T.    /usr/bin/su  [util-linux-2.37.4-9.el9.x86_64]  high
-//! missing     c /etc/foo.conf  [foo-1.0-1.noarch]  low
+//! missing     c /etc/foo.conf  [foo-1.0-1.noarch]  low  [accepted: local config]
 //! ```
+//!
+//! A finding a waiver decided about ends in `[accepted: reason]` or
+//! `[flagged: reason]`; a `waivers:` line says which file and key, and the
+//! summary line how many findings were accepted and flagged.
 //!
 //! Header trust findings come first. An empty or partial trust store is
 //! one fact, not a flood: `header-signer-untrusted` findings are grouped by
@@ -19,7 +23,7 @@ use std::io::{self, Write};
 use super::Terminal;
 use super::rollup::Gathered;
 use crate::check::CheckKind;
-use crate::model::{Evidence, Finding, FindingKind, HeaderVerdict, Severity};
+use crate::model::{Evidence, Finding, FindingKind, HeaderVerdict, Severity, Verdict};
 use crate::scan::{ReportSink, ScanEnd, ScanInfo};
 
 /// Writes a report as text when the scan finishes.
@@ -60,6 +64,9 @@ impl<W: Write> ReportSink for TextSink<W> {
             self.out.line(&line(f))?;
         }
         if let Some(l) = headers_summary(info, end) {
+            self.out.line(&l)?;
+        }
+        if let Some(l) = waivers_line(info, end) {
             self.out.line(&l)?;
         }
         self.out.line(&summary(end, &findings))?;
@@ -226,6 +233,45 @@ pub fn headers_summary(info: &ScanInfo, end: &ScanEnd) -> Option<Vec<u8>> {
     )
 }
 
+/// One line about the waiver file, when the scan applied one: which file,
+/// which key vouched for it, and what its waivers did.
+pub fn waivers_line(info: &ScanInfo, end: &ScanEnd) -> Option<Vec<u8>> {
+    let w = info.waivers.as_ref()?;
+    let mut l = b"waivers: ".to_vec();
+    match &w.file {
+        Some(file) => l.extend_from_slice(file.as_bytes()),
+        None => l.extend_from_slice(b"(in memory)"),
+    }
+    if let Some(key) = &w.key_id {
+        l.extend_from_slice(format!(" (key {key})").as_bytes());
+    }
+    let c = end.waivers.unwrap_or_default();
+    l.extend_from_slice(
+        format!(
+            ": {} waiver{}, {} applied ({} accepted, {} flagged)",
+            w.count,
+            if w.count == 1 { "" } else { "s" },
+            c.applied,
+            c.accepted,
+            c.flagged
+        )
+        .as_bytes(),
+    );
+    if c.changed > 0 {
+        l.extend_from_slice(
+            format!(
+                ", {} not applied: the file changed again since the decision",
+                c.changed
+            )
+            .as_bytes(),
+        );
+    }
+    if c.expired > 0 {
+        l.extend_from_slice(format!(", {} expired", c.expired).as_bytes());
+    }
+    Some(l)
+}
+
 /// One finding as a line (raw bytes; [`Terminal`] escapes it).
 pub fn line(f: &Finding) -> Vec<u8> {
     let mut pkg = Vec::new();
@@ -287,6 +333,16 @@ pub fn line(f: &Finding) -> Vec<u8> {
             }
         }
     }
+    // A person's decision, from a verified waiver file.
+    if let Some(d) = &f.decision {
+        s.extend_from_slice(b"  [");
+        s.extend_from_slice(d.verdict.as_str().as_bytes());
+        if !d.reason.is_empty() {
+            s.extend_from_slice(b": ");
+            s.extend_from_slice(d.reason.as_bytes());
+        }
+        s.push(b']');
+    }
     s
 }
 
@@ -306,10 +362,23 @@ pub fn summary(end: &ScanEnd, findings: &[Finding]) -> Vec<u8> {
             by_sev.push(format!("{n} {sev}"));
         }
     }
-    let detail = if by_sev.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", by_sev.join(", "))
+    let decided = |v: Verdict| {
+        findings
+            .iter()
+            .filter(|f| f.decision.as_ref().is_some_and(|d| d.verdict == v))
+            .count()
+    };
+    let mut decisions = Vec::new();
+    for v in [Verdict::Accepted, Verdict::Flagged] {
+        let n = decided(v);
+        if n > 0 {
+            decisions.push(format!("{n} {}", v.as_str()));
+        }
+    }
+    let detail = match (by_sev.is_empty(), decisions.is_empty()) {
+        (true, _) => String::new(),
+        (false, true) => format!(" ({})", by_sev.join(", ")),
+        (false, false) => format!(" ({}; {})", by_sev.join(", "), decisions.join(", ")),
     };
     let n = findings.len();
     format!(

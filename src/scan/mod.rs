@@ -18,9 +18,18 @@
 //! `check-incomplete` finding. Memory is the catalogue plus one batch: see
 //! `docs/performance.md`.
 //!
+//! A package that gets a file finding (changed, missing, unreadable) has
+//! its install scripts read while a pass holds it
+//! ([`pkgdb::Source::scripts`]) and handed to the sink
+//! ([`ReportSink::scripts`]); for packages whose only such files are large
+//! (verified after the second read), the database is read a third time,
+//! only then.
+//!
 //! Results go to a [`ReportSink`] as they are made: each finding once, in
 //! final form (a file finding carries its package's header verdict, known
-//! because a batch's headers are judged before its files are verified).
+//! because a batch's headers are judged before its files are verified, and
+//! every finding the decision of a waiver that matches it, see
+//! [`crate::waiver`]).
 //! Progress is not pushed anywhere: workers bump [`Counters`] that a front
 //! end samples when it likes, so a slow terminal never slows the scan.
 //!
@@ -49,10 +58,11 @@ use crate::error::Error;
 use crate::pkgdb::{self, DbFormat};
 use crate::rootfs::Root;
 use crate::trust::TrustStore;
+use crate::waiver::WaiverFile;
 pub use catalogue::Catalogue;
 pub use sink::{
     AlsoFound, Collect, DatabaseInfo, Report, ReportSink, SandboxInfo, ScanEnd, ScanInfo, Summary,
-    Tee, TrustInfo, TrustProblem,
+    Tee, TrustInfo, TrustProblem, WaiverCounts, WaiverInfo,
 };
 
 /// Largest account file read from the target (a hostile one could be huge).
@@ -105,6 +115,7 @@ pub struct ScanBuilder {
     verbose: bool,
     unowned_trees: crate::check::unowned::UnownedTrees,
     sandbox: Option<SandboxInfo>,
+    waivers: Option<WaiverFile>,
 }
 
 impl ScanBuilder {
@@ -123,6 +134,7 @@ impl ScanBuilder {
             require_signatures: false,
             verbose: false,
             unowned_trees: crate::check::unowned::UnownedTrees::default(),
+            waivers: None,
         }
     }
 
@@ -196,6 +208,16 @@ impl ScanBuilder {
     /// Record how the caller confined the process (reported as is).
     pub fn sandbox(mut self, sandbox: SandboxInfo) -> ScanBuilder {
         self.sandbox = Some(sandbox);
+        self
+    }
+
+    /// Attach the decisions of these waivers to the findings they match
+    /// (same id, same content digests, not expired) before any sink sees
+    /// them; accepted findings then do not count toward
+    /// [`ScanEnd::worst`]. Take the file from
+    /// [`WaiverFile::load_verified`]: the scan trusts what it is given.
+    pub fn waivers(mut self, waivers: WaiverFile) -> ScanBuilder {
+        self.waivers = Some(waivers);
         self
     }
 

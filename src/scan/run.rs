@@ -1,7 +1,8 @@
 //! The passes of a scan (see the module doc of [`super`]): the first read
 //! into a [`Catalogue`], the second read judging headers and verifying
 //! files a batch at a time, the large files, then the walking checks; and
-//! [`Emit`], which hands each finding to the sink once and counts it.
+//! [`Emit`], which attaches a matching waiver's decision to each finding,
+//! hands it to the sink once and counts it.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -10,7 +11,7 @@ use std::time::Instant;
 use super::catalogue::identity;
 use super::{
     ACCOUNTS_LIMIT, AlsoFound, Catalogue, DatabaseInfo, ReportSink, ScanBuilder, ScanEnd, ScanInfo,
-    Summary, TrustInfo, TrustProblem,
+    Summary, TrustInfo, TrustProblem, WaiverCounts, WaiverInfo,
 };
 use crate::check::files::{FileTotals, Job, LARGE_FILE};
 use crate::check::{CheckKind, Counters, Phase, ScanContext, files};
@@ -18,12 +19,13 @@ use crate::error::Error;
 use crate::model::evidence::HeaderEvidence;
 use crate::model::{
     About, Bytes, Evidence, Finding, FindingKind, HeaderVerdict, Incomplete, OsError, PackageRef,
-    Problem, Severity, Stage, Unread,
+    Problem, Severity, Stage, Unread, Verdict,
 };
 use crate::pkgdb;
 use crate::rootfs::Root;
 use crate::rootfs::accounts::Accounts;
 use crate::trust::headers::{HeadersOptions, Judge};
+use crate::waiver::{Match, WaiverFile};
 
 impl ScanBuilder {
     /// The trust store, as the report describes it.
@@ -56,6 +58,21 @@ impl ScanBuilder {
         }
     }
 
+    /// The waiver file, as the report describes it.
+    fn waiver_info(&self) -> Option<WaiverInfo> {
+        let w = self.waivers.as_ref()?;
+        let origin = w.origin();
+        Some(WaiverInfo {
+            file: origin.map(|o| Bytes::from(o.file.as_path())),
+            key_id: origin.map(|o| o.key_id.clone()),
+            trusted_comment: origin.map(|o| o.trusted_comment.clone()),
+            host: w.host().to_owned(),
+            root: w.root().clone(),
+            written: w.written(),
+            count: w.len() as u64,
+        })
+    }
+
     /// Steps 2 and 3 (see the module doc): the second read of the
     /// database, judging each batch's headers and verifying all but its
     /// large files, then the large files. Returns the judge (to finish)
@@ -81,6 +98,7 @@ impl ScanBuilder {
         }
         let mut seen: HashSet<u64> = HashSet::with_capacity(cat.identities.len());
         let mut changed: Vec<u64> = Vec::new();
+        let mut scripts = ScriptGatherer::new();
         ctx.db.read(ctx.root, &mut |batch| {
             if ctx.progress.is_cancelled() {
                 return;
@@ -115,7 +133,9 @@ impl ScanBuilder {
                 }
                 let (found, t) = files::verify_all(ctx, &jobs);
                 totals.add(t);
+                let touched = touched_packages(&found);
                 emit.all(with_verdicts(found, judge.as_ref()));
+                scripts.gather(ctx, batch, &touched, emit);
             }
         })?;
         changed.extend(cat.identities.keys().filter(|r| !seen.contains(r)));
@@ -136,7 +156,9 @@ impl ScanBuilder {
                 .collect();
             let (found, t) = files::verify_all(ctx, &jobs);
             totals.add(t);
+            let touched = touched_packages(&found);
             emit.all(with_verdicts(found, judge.as_ref()));
+            scripts.gather_again(ctx, cat, touched, emit)?;
         }
         if !changed.is_empty() {
             emit.one(changed_between_reads(ctx.db, changed));
@@ -189,6 +211,7 @@ impl ScanBuilder {
             },
             trust: self.trust_info(),
             sandbox: self.sandbox.clone(),
+            waivers: self.waiver_info(),
         };
         sink.begin(&info).map_err(sink_error)?;
         let mut emit = Emit {
@@ -197,6 +220,9 @@ impl ScanBuilder {
             count: 0,
             worst: None,
             error: None,
+            waivers: self.waivers.as_ref(),
+            now: crate::waiver::unix_now(),
+            waived: WaiverCounts::default(),
         };
 
         // Only a database that records owners needs the target's accounts.
@@ -277,6 +303,7 @@ impl ScanBuilder {
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         end.summary = summary;
         end.worst = emit.worst;
+        end.waivers = emit.waivers.is_some().then_some(emit.waived);
         counters.set_phase(Phase::Finished);
         if let Some(e) = emit.error.take() {
             return Err(sink_error(e));
@@ -293,21 +320,48 @@ fn sink_error(source: std::io::Error) -> Error {
     }
 }
 
-/// Hands findings to the sink, counting them. A sink that fails (a closed
-/// pipe) is not called again; the scan reports its error at the end.
+/// Hands findings to the sink, with a matching waiver's decision attached,
+/// counting them. An accepted finding is reported but counts neither
+/// toward `worst` nor in the counters' per-severity totals (so the exit
+/// status sampled from them stays true); the counters count it apart. A
+/// sink that fails (a closed pipe) is not called again; the scan reports
+/// its error at the end.
 struct Emit<'s> {
     sink: &'s mut (dyn ReportSink + Send),
     counters: &'s Counters,
     count: u64,
     worst: Option<Severity>,
     error: Option<std::io::Error>,
+    waivers: Option<&'s WaiverFile>,
+    /// The time waivers' expiry is judged at (the scan's start).
+    now: u64,
+    waived: WaiverCounts,
 }
 
 impl Emit<'_> {
-    fn one(&mut self, f: Finding) {
-        self.counters.finding(f.severity);
+    fn one(&mut self, mut f: Finding) {
+        if let Some(w) = self.waivers {
+            match w.check_finding(&f, self.now) {
+                Match::None => {}
+                Match::Changed(_) => self.waived.changed += 1,
+                Match::Expired(_) => self.waived.expired += 1,
+                Match::Applies(d) => {
+                    self.waived.applied += 1;
+                    match d.verdict {
+                        Verdict::Accepted => self.waived.accepted += 1,
+                        Verdict::Flagged => self.waived.flagged += 1,
+                    }
+                    f.decision = Some(d.clone());
+                }
+            }
+        }
         self.count += 1;
-        self.worst = self.worst.max(Some(f.severity));
+        if f.decision.as_ref().is_some_and(|d| d.waives()) {
+            self.counters.accepted();
+        } else {
+            self.counters.finding(f.severity);
+            self.worst = self.worst.max(Some(f.severity));
+        }
         if self.error.is_none()
             && let Err(e) = self.sink.finding(&f)
         {
@@ -318,6 +372,123 @@ impl Emit<'_> {
     fn all(&mut self, fs: impl IntoIterator<Item = Finding>) {
         for f in fs {
             self.one(f);
+        }
+    }
+}
+
+/// Most bytes of script bodies a scan hands to its sinks (which may keep
+/// them all, as [`super::Collect`] and the JSON writer do): past it, bodies
+/// are cut (`truncated`), so a hostile database whose every package has
+/// [`crate::model::MAX_SCRIPTS`] scripts of [`crate::model::MAX_BODY`]
+/// bytes cannot exhaust memory.
+const SCRIPTS_BUDGET: usize = 64 << 20;
+
+/// Gathers the install scripts of the packages that got a `file-changed`,
+/// `file-missing` or `file-unreadable` finding, while a pass of the
+/// database holds them (nobody keeps every package's scripts), each package
+/// once, and hands them to the sink.
+struct ScriptGatherer {
+    /// Records whose scripts were handed over.
+    done: HashSet<u64>,
+    /// Body bytes left ([`SCRIPTS_BUDGET`]).
+    budget: usize,
+}
+
+impl ScriptGatherer {
+    fn new() -> ScriptGatherer {
+        ScriptGatherer {
+            done: HashSet::new(),
+            budget: SCRIPTS_BUDGET,
+        }
+    }
+
+    /// The scripts of the packages of `batch` whose records are in
+    /// `touched`. A script that cannot be read is a finding.
+    fn gather(
+        &mut self,
+        ctx: &ScanContext<'_>,
+        batch: &[pkgdb::Package],
+        touched: &HashSet<u64>,
+        emit: &mut Emit<'_>,
+    ) {
+        for p in batch {
+            if !touched.contains(&p.record) || !self.done.insert(p.record) {
+                continue;
+            }
+            let read = ctx.db.scripts(ctx.root, p);
+            emit.all(read.notes);
+            let mut scripts = crate::model::PackageScripts {
+                package: p.reference(),
+                scripts: read.scripts,
+                omitted: read.omitted,
+            };
+            spend(&mut scripts.scripts, &mut self.budget);
+            emit.scripts(&scripts);
+        }
+    }
+
+    /// The scripts of the packages in `touched` not gathered yet: those
+    /// whose only changed files are large ones, verified after the second
+    /// read let them go. The database is read once more for them (only
+    /// then); a record that is no longer what the first read saw is left
+    /// out (the scan says the database changed).
+    fn gather_again(
+        &mut self,
+        ctx: &ScanContext<'_>,
+        cat: &Catalogue,
+        mut touched: HashSet<u64>,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), Error> {
+        touched.retain(|r| !self.done.contains(r));
+        if touched.is_empty() || ctx.progress.is_cancelled() {
+            return Ok(());
+        }
+        ctx.db.read(ctx.root, &mut |batch| {
+            let same: HashSet<u64> = batch
+                .iter()
+                .filter(|p| touched.contains(&p.record))
+                .filter(|p| cat.identities.get(&p.record) == Some(&identity(p)))
+                .map(|p| p.record)
+                .collect();
+            if !same.is_empty() {
+                self.gather(ctx, batch, &same, emit);
+            }
+        })?;
+        Ok(())
+    }
+}
+
+/// Cut the bodies of `scripts` to what is left of `budget`, and spend it.
+fn spend(scripts: &mut [crate::model::Script], budget: &mut usize) {
+    for s in scripts {
+        s.truncate(*budget);
+        *budget -= s.body.as_bytes().len();
+    }
+}
+
+/// The records of the packages with a file changed, missing or unreadable
+/// among `found`.
+fn touched_packages(found: &[Finding]) -> HashSet<u64> {
+    found
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FindingKind::FileChanged | FindingKind::FileMissing | FindingKind::FileUnreadable
+            )
+        })
+        .filter_map(|f| f.package.as_ref().map(|p| p.record))
+        .collect()
+}
+
+impl Emit<'_> {
+    /// Hand a package's install scripts to the sink (not after the sink
+    /// failed).
+    fn scripts(&mut self, scripts: &crate::model::PackageScripts) {
+        if self.error.is_none()
+            && let Err(e) = self.sink.scripts(scripts)
+        {
+            self.error = Some(e);
         }
     }
 }
@@ -517,6 +688,73 @@ mod tests {
         assert_eq!(report.end.summary.files_checked, 4);
     }
 
+    /// The scripts of each package with a changed, missing or unreadable
+    /// file reach the sink once, after its findings; those of a package
+    /// whose only missing file is large are gathered by one more read; a
+    /// package whose files are intact gets none.
+    #[test]
+    fn scripts_of_changed_packages_only() {
+        let t = target();
+        std::fs::create_dir_all(t.path().join("usr/bin")).unwrap();
+        std::fs::write(t.path().join("usr/bin/c"), b"c").unwrap();
+        let mut big = file_record("/opt/big-b");
+        big.size = files::LARGE_FILE;
+        let pkgs = vec![
+            package(1, "a", vec![file_record("/usr/bin/a")]),
+            package(2, "b", vec![big, file_record("/usr/bin/c")]),
+            package(3, "c", vec![file_record("/usr/bin/c")]),
+        ];
+        let source = pkgdb::Source::scripted(vec![pkgs.clone(), pkgs.clone(), pkgs]);
+        let builder = ScanBuilder::new(t.path()).checks(CheckSet::only([CheckKind::Files]));
+        let (root, pool) = builder.start().unwrap();
+        let mut sink = Collect::new();
+        builder
+            .run_on(Instant::now(), root, pool, &mut sink, |_| Ok(source))
+            .unwrap();
+        let report = sink.into_report().unwrap();
+        let got: Vec<(&str, Vec<&[u8]>)> = report
+            .scripts
+            .iter()
+            .map(|s| {
+                let bodies = s.scripts.iter().map(|s| s.body.as_bytes()).collect();
+                (s.package.name.as_str(), bodies)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a", vec![&b"a-1-1.x86_64"[..]]),
+                ("b", vec![&b"b-1-1.x86_64"[..]])
+            ]
+        );
+    }
+
+    #[test]
+    fn script_bodies_share_a_budget() {
+        use crate::model::{Script, ScriptPhase};
+        let mut scripts = vec![
+            Script::new(ScriptPhase::Pre, b"0123456789"),
+            Script::new(ScriptPhase::Post, b"abcdef"),
+            Script::new(ScriptPhase::Preun, b"xyz"),
+        ];
+        let mut budget = 12;
+        spend(&mut scripts, &mut budget);
+        assert_eq!(budget, 0);
+        let bodies: Vec<(&[u8], bool)> = scripts
+            .iter()
+            .map(|s| (s.body.as_bytes(), s.truncated))
+            .collect();
+        assert_eq!(
+            bodies,
+            vec![
+                (&b"0123456789"[..], false),
+                (&b"ab"[..], true),
+                (&b""[..], true)
+            ]
+        );
+        assert_eq!(scripts[2].size, 3);
+    }
+
     /// A cancelled scan stops verifying, starts no further check, and says
     /// it is partial.
     #[test]
@@ -547,5 +785,68 @@ mod tests {
             report.findings
         );
         assert_eq!(counters.snapshot().phase, Phase::Finished);
+    }
+
+    /// Waivers: the matching decision reaches the sink on the finding; an
+    /// accepted finding counts neither toward `worst` nor in the
+    /// counters' severities, a flagged one does.
+    #[test]
+    fn waivers_attach_decisions_and_accepted_findings_do_not_count() {
+        use crate::model::{Decision, Verdict};
+        use crate::waiver::WaiverFile;
+        let t = target();
+        let pkgs = vec![package(
+            1,
+            "a",
+            vec![file_record("/a/gone"), file_record("/a/also-gone")],
+        )];
+        let run = |waivers: Option<WaiverFile>| {
+            let counters = std::sync::Arc::new(Counters::new());
+            let mut builder = ScanBuilder::new(t.path())
+                .counters(counters.clone())
+                .checks(CheckSet::only([CheckKind::Files]));
+            if let Some(w) = waivers {
+                builder = builder.waivers(w);
+            }
+            let source = pkgdb::Source::scripted(vec![pkgs.clone(), pkgs.clone()]);
+            let (root, pool) = builder.start().unwrap();
+            let mut sink = Collect::new();
+            let end = builder
+                .run_on(Instant::now(), root, pool, &mut sink, |_| Ok(source))
+                .unwrap();
+            (end, sink.into_report().unwrap(), counters.snapshot())
+        };
+        let (end, report, _) = run(None);
+        assert_eq!(end.worst, Some(Severity::Medium));
+        assert!(end.waivers.is_none() && report.info.waivers.is_none());
+        let decision = |verdict| Decision {
+            verdict,
+            reason: "known".into(),
+            at: 1,
+            expires: None,
+        };
+
+        let mut w = WaiverFile::new("h", t.path());
+        for f in &report.findings {
+            w.decide_finding(f, decision(Verdict::Accepted));
+        }
+        let (end, report, snap) = run(Some(w.clone()));
+        assert_eq!(end.worst, None);
+        assert_eq!(report.worst(), None);
+        assert_eq!(report.findings.len(), 2, "accepted findings are reported");
+        assert!(report.findings.iter().all(|f| f.decision.is_some()));
+        let counts = end.waivers.unwrap();
+        assert_eq!((counts.applied, counts.accepted, counts.flagged), (2, 2, 0));
+        assert_eq!((snap.findings_at(Severity::Medium), snap.accepted), (0, 2));
+        assert_eq!(report.info.waivers.as_ref().unwrap().count, 2);
+
+        let first = report.findings[0].clone();
+        w.decide_finding(&first, decision(Verdict::Flagged));
+        let (end, report, snap) = run(Some(w));
+        assert_eq!(end.worst, Some(Severity::Medium));
+        assert_eq!(report.worst(), Some(Severity::Medium));
+        let counts = end.waivers.unwrap();
+        assert_eq!((counts.accepted, counts.flagged), (1, 1));
+        assert_eq!((snap.findings_at(Severity::Medium), snap.accepted), (1, 1));
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! The scan calls [`ReportSink::begin`] once the database is open, then
 //! [`ReportSink::finding`] once per finding, in final form (its header
-//! verdict attached), while the scan runs, then [`ReportSink::finish`] with
-//! the totals. Sinks decide presentation: the text and JSON writers of
+//! verdict and a matching waiver's decision attached), while the scan runs, [`ReportSink::scripts`] once per
+//! package whose files changed (its install scripts, after that package's
+//! file findings), then [`ReportSink::finish`] with the totals. Sinks decide presentation: the text and JSON writers of
 //! `crate::output` sort and summarise (rollups), a JSON Lines writer
 //! streams, the TUI shows findings as they arrive. Progress is not pushed
 //! through the sink: front ends sample [`crate::check::Counters`].
@@ -16,7 +17,7 @@ use std::io;
 use serde::Serialize;
 
 use super::CheckSet;
-use crate::model::{Bytes, Finding, Severity};
+use crate::model::{Bytes, Finding, PackageScripts, Severity};
 use crate::pkgdb::DbFormat;
 use crate::trust::headers::PackageTrust;
 
@@ -26,6 +27,14 @@ pub trait ReportSink {
     fn begin(&mut self, info: &ScanInfo) -> io::Result<()>;
     /// One finding, in final form. Called exactly once per finding.
     fn finding(&mut self, finding: &Finding) -> io::Result<()>;
+    /// The install scripts of a package that got a `file-changed`,
+    /// `file-missing` or `file-unreadable` finding, once per such package,
+    /// after its file findings and before [`ReportSink::finish`] (a
+    /// package without scripts comes with none). The default ignores them.
+    fn scripts(&mut self, scripts: &PackageScripts) -> io::Result<()> {
+        let _ = scripts;
+        Ok(())
+    }
     /// The scan is over (completely or not: see [`ScanEnd::complete`]).
     fn finish(&mut self, end: &ScanEnd) -> io::Result<()>;
 }
@@ -46,6 +55,49 @@ pub struct ScanInfo {
     /// describes it (absent: the library was not told).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<SandboxInfo>,
+    /// The verified waiver file whose decisions the scan attaches (absent:
+    /// none was given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waivers: Option<WaiverInfo>,
+}
+
+/// The waiver file a scan applies, as verified before the scan began.
+#[derive(Clone, Debug, Serialize)]
+pub struct WaiverInfo {
+    /// The waiver file as given; absent for waivers made in memory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<Bytes>,
+    /// The id of the key its signature verified with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// Its signed trusted comment (purpose, host, root, written, sha256).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_comment: Option<String>,
+    /// The host it was written for.
+    pub host: String,
+    /// The root it was written for (raw).
+    pub root: Bytes,
+    /// When it was written (seconds since the Unix epoch).
+    pub written: u64,
+    /// How many waivers it holds.
+    pub count: u64,
+}
+
+/// What the waivers did to a scan's findings (see `docs/waivers.md`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct WaiverCounts {
+    /// Findings a waiver applied to (accepted + flagged).
+    pub applied: u64,
+    /// Findings accepted: reported, but not counted toward
+    /// [`ScanEnd::worst`] and the exit status.
+    pub accepted: u64,
+    /// Findings flagged for follow-up (still counted).
+    pub flagged: u64,
+    /// Findings whose waiver was made for other content (the file changed
+    /// again): not applied.
+    pub changed: u64,
+    /// Findings whose waiver expired: not applied.
+    pub expired: u64,
 }
 
 /// How the auditor process was confined while it scanned.
@@ -146,8 +198,11 @@ pub struct ScanEnd {
     pub target_keys: u64,
     /// False when the scan was stopped before it finished.
     pub complete: bool,
-    /// The most severe finding, if any.
+    /// The most severe finding that counts toward the exit status (an
+    /// accepted finding does not), if any.
     pub worst: Option<Severity>,
+    /// What the waivers did, when the scan was given any.
+    pub waivers: Option<WaiverCounts>,
 }
 
 /// The result of a scan, whole: what [`Collect`] gathers.
@@ -157,14 +212,22 @@ pub struct Report {
     pub info: ScanInfo,
     /// Findings, in the order the scan made them.
     pub findings: Vec<Finding>,
+    /// The install scripts of the packages whose files changed, in the
+    /// order the scan gathered them.
+    pub scripts: Vec<PackageScripts>,
     /// The end.
     pub end: ScanEnd,
 }
 
 impl Report {
-    /// The most severe finding, if any.
+    /// The most severe finding that counts toward the exit status (an
+    /// accepted finding does not), if any.
     pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
+        self.findings
+            .iter()
+            .filter(|f| !f.decision.as_ref().is_some_and(|d| d.waives()))
+            .map(|f| f.severity)
+            .max()
     }
 }
 
@@ -173,6 +236,7 @@ impl Report {
 pub struct Collect {
     info: Option<ScanInfo>,
     findings: Vec<Finding>,
+    scripts: Vec<PackageScripts>,
     end: Option<ScanEnd>,
 }
 
@@ -187,6 +251,7 @@ impl Collect {
         Some(Report {
             info: self.info?,
             findings: self.findings,
+            scripts: self.scripts,
             end: self.end.unwrap_or_default(),
         })
     }
@@ -200,6 +265,11 @@ impl ReportSink for Collect {
 
     fn finding(&mut self, finding: &Finding) -> io::Result<()> {
         self.findings.push(finding.clone());
+        Ok(())
+    }
+
+    fn scripts(&mut self, scripts: &PackageScripts) -> io::Result<()> {
+        self.scripts.push(scripts.clone());
         Ok(())
     }
 
@@ -219,6 +289,10 @@ impl ReportSink for Tee<'_> {
 
     fn finding(&mut self, finding: &Finding) -> io::Result<()> {
         self.0.iter_mut().try_for_each(|s| s.finding(finding))
+    }
+
+    fn scripts(&mut self, scripts: &PackageScripts) -> io::Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.scripts(scripts))
     }
 
     fn finish(&mut self, end: &ScanEnd) -> io::Result<()> {

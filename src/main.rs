@@ -18,7 +18,7 @@ use rootaudit::model::Severity;
 use rootaudit::output::json::JsonSink;
 use rootaudit::output::jsonl::JsonLinesSink;
 use rootaudit::output::text::TextSink;
-use rootaudit::scan::{CheckSet, Counters, ReportSink, SandboxInfo, ScanBuilder};
+use rootaudit::scan::{CheckSet, Counters, ReportSink, SandboxInfo, ScanBuilder, Tee};
 use rootaudit::trust::TrustStore;
 
 fn main() -> ExitCode {
@@ -32,6 +32,11 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => man(),
+        Command::Tui(args) => cli::tui::run(*args, prepare_scan, |builder, args, sinks| {
+            let thread = spawn_scan(builder, args, sinks)?;
+            Ok(Box::new(move || Ok(thread.join()??.complete)))
+        }),
+        Command::Keygen(args) => cli::keygen::run(args),
         Command::SandboxCheck { root } => sandbox_check(&root),
     };
     result.unwrap_or_else(fail)
@@ -74,98 +79,25 @@ fn keys_list(args: TrustArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    let checks = match &args.checks {
-        None => CheckSet::all(),
-        Some(list) => CheckSet::only(list.iter().filter_map(|c| c.check())),
-    };
-    let guard = cli::guard::RootGuard::new(&args.root);
-    if let Some(out) = &args.output {
-        refuse_output_inside_root(guard.as_ref(), out)?;
-    }
-    for dir in &args.trust.keys {
-        refuse_keys_inside_root(guard.as_ref(), dir)?;
-    }
-    let store = load_trust(&args.trust)?;
-    // A key file may be a symlink: judge each where it leads.
-    for key in store.keys() {
-        refuse_keys_inside_root(guard.as_ref(), &key.source)?;
-    }
-    let counters = Arc::new(Counters::new());
-    let mut builder = ScanBuilder::new(&args.root)
-        .checks(checks)
-        .trust_store(store)
-        .require_signatures(args.require_signatures)
-        .verbose(args.verbose)
-        .counters(counters.clone());
-    if let Some(trees) = &args.unowned_trees {
-        builder = builder.unowned_trees(rootaudit::check::unowned::UnownedTrees::parse(trees)?);
-    }
-    if let Some(j) = args.jobs {
-        builder = builder.jobs(j);
-    }
-    if let Some(db) = &args.dbpath {
-        builder = builder.dbpath(db);
-    }
-    if let Some(name) = &args.db {
-        let format = rootaudit::pkgdb::DbFormat::parse(name)
-            .with_context(|| format!("unknown database format {name:?}"))?;
-        builder = builder.db_format(format);
-    }
+    let (builder, counters) = prepare_scan(&args)?;
     let out: Box<dyn Write + Send> = match &args.output {
         Some(p) => Box::new(io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
         )),
         None => Box::new(io::BufWriter::new(io::stdout())),
     };
-    let mut sink: Box<dyn ReportSink + Send> = match args.format {
+    let sink: Box<dyn ReportSink + Send> = match args.format {
         Format::Text => Box::new(TextSink::new(out, args.verbose)),
         Format::Json => Box::new(JsonSink::new(out, args.verbose)),
         Format::Jsonl => Box::new(JsonLinesSink::new(out)),
     };
-    // The scan runs on a thread of its own that confines itself first; its
-    // worker pool inherits the confinement. This thread stays free to
-    // remove the private temporary directory afterwards (which takes write
-    // access to its parent). The thread count is settled here: the default
-    // reads cgroup files outside ROOT.
-    if args.jobs.is_none() {
-        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
-        builder = builder.jobs(n);
-    }
-    let private_tmp = if args.no_sandbox {
-        None
-    } else {
-        Some(cli::sandbox::private_tmp().context("creating a private temporary directory")?)
-    };
-    let tmp_path = private_tmp.as_ref().map(|t| t.path().to_path_buf());
-    let root = args.root.clone();
     let progress = (!args.quiet && io::stderr().is_terminal())
         .then(|| cli::progress::ProgressLine::start(counters.clone()));
-    let scan = std::thread::Builder::new()
-        .name("rootaudit-scan".into())
-        .spawn(move || {
-            let sandbox = match &tmp_path {
-                None => SandboxInfo {
-                    active: false,
-                    description: "off (--no-sandbox)".into(),
-                },
-                Some(tmp) => {
-                    let c = cli::sandbox::confine(&root, tmp);
-                    SandboxInfo {
-                        active: c.complete(),
-                        description: c.describe(),
-                    }
-                }
-            };
-            builder.sandbox(sandbox).run_with(sink.as_mut())
-        })
-        .context("starting the scan thread")?;
-    let result = scan
-        .join()
-        .map_err(|_| anyhow::anyhow!("the scan stopped on an internal error (a panic)"))?;
+    let result = spawn_scan(builder, &args, vec![sink])?.join();
     if let Some(p) = progress {
         p.stop();
     }
-    drop(private_tmp);
+    let result = result?;
     let worst = match result {
         Ok(end) => end.worst,
         Err(e) => {
@@ -190,6 +122,125 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Everything a scan needs before it starts, shared by `scan` and `tui`:
+/// the refusals (report, keys and waiver key inside ROOT), the trust store,
+/// the verified waivers and the builder with every option.
+fn prepare_scan(args: &ScanArgs) -> anyhow::Result<(ScanBuilder, Arc<Counters>)> {
+    let checks = match &args.checks {
+        None => CheckSet::all(),
+        Some(list) => CheckSet::only(list.iter().filter_map(|c| c.check())),
+    };
+    let guard = cli::guard::RootGuard::new(&args.root);
+    if let Some(out) = &args.output {
+        refuse_output_inside_root(guard.as_ref(), out)?;
+    }
+    for dir in &args.trust.keys {
+        refuse_keys_inside_root(guard.as_ref(), dir)?;
+    }
+    let store = load_trust(&args.trust)?;
+    // A key file may be a symlink: judge each where it leads.
+    for key in store.keys() {
+        refuse_keys_inside_root(guard.as_ref(), &key.source)?;
+    }
+    // Read and verified now, before the scan confines itself.
+    let waivers = load_waivers(args, guard.as_ref())?;
+    let counters = Arc::new(Counters::new());
+    let mut builder = ScanBuilder::new(&args.root)
+        .checks(checks)
+        .trust_store(store)
+        .require_signatures(args.require_signatures)
+        .verbose(args.verbose)
+        .counters(counters.clone());
+    if let Some(w) = waivers {
+        builder = builder.waivers(w);
+    }
+    if let Some(trees) = &args.unowned_trees {
+        builder = builder.unowned_trees(rootaudit::check::unowned::UnownedTrees::parse(trees)?);
+    }
+    if let Some(j) = args.jobs {
+        builder = builder.jobs(j);
+    }
+    if let Some(db) = &args.dbpath {
+        builder = builder.dbpath(db);
+    }
+    if let Some(name) = &args.db {
+        let format = rootaudit::pkgdb::DbFormat::parse(name)
+            .with_context(|| format!("unknown database format {name:?}"))?;
+        builder = builder.db_format(format);
+    }
+    // The scan runs on a thread of its own that confines itself first; its
+    // worker pool inherits the confinement. This thread stays free to
+    // remove the private temporary directory afterwards (which takes write
+    // access to its parent). The thread count is settled here: the default
+    // reads cgroup files outside ROOT.
+    if args.jobs.is_none() {
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+        builder = builder.jobs(n);
+    }
+    Ok((builder, counters))
+}
+
+/// A scan running on its own thread.
+struct ScanThread {
+    handle: std::thread::JoinHandle<Result<rootaudit::scan::ScanEnd, rootaudit::Error>>,
+    private_tmp: Option<tempfile::TempDir>,
+}
+
+impl ScanThread {
+    /// Wait for the scan; then remove the private temporary directory.
+    fn join(self) -> anyhow::Result<Result<rootaudit::scan::ScanEnd, rootaudit::Error>> {
+        let result = self
+            .handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the scan stopped on an internal error (a panic)"));
+        drop(self.private_tmp);
+        result
+    }
+}
+
+/// Start the scan on a thread of its own, reporting to every sink of
+/// `sinks` in order.
+fn spawn_scan(
+    builder: ScanBuilder,
+    args: &ScanArgs,
+    mut sinks: Vec<Box<dyn ReportSink + Send>>,
+) -> anyhow::Result<ScanThread> {
+    let private_tmp = if args.no_sandbox {
+        None
+    } else {
+        Some(cli::sandbox::private_tmp().context("creating a private temporary directory")?)
+    };
+    let tmp_path = private_tmp.as_ref().map(|t| t.path().to_path_buf());
+    let root = args.root.clone();
+    let handle = std::thread::Builder::new()
+        .name("rootaudit-scan".into())
+        .spawn(move || {
+            let sandbox = match &tmp_path {
+                None => SandboxInfo {
+                    active: false,
+                    description: "off (--no-sandbox)".into(),
+                },
+                Some(tmp) => {
+                    let c = cli::sandbox::confine(&root, tmp);
+                    SandboxInfo {
+                        active: c.complete(),
+                        description: c.describe(),
+                    }
+                }
+            };
+            let mut tee = Tee(sinks
+                .iter_mut()
+                .map(|s| &mut **s as &mut (dyn ReportSink + Send))
+                .collect());
+            builder.sandbox(sandbox).run_with(&mut tee)
+        })
+        .context("starting the scan thread")?;
+    Ok(ScanThread {
+        handle,
+        private_tmp,
+    })
+}
+
 /// The audit never writes into the target: refuse a report path that
 /// leads into a mounted ROOT (auditing `/` itself has nowhere else to
 /// write).
@@ -204,6 +255,37 @@ fn refuse_output_inside_root(guard: Option<&RootGuard>, out: &Path) -> anyhow::R
         );
     }
     Ok(())
+}
+
+/// The waiver file of `--waivers`, verified against `--waiver-key` (clap
+/// makes each need the other). The key must come from outside the target:
+/// one the target supplied would let it waive its own findings. The file
+/// itself may be anywhere: its signature is what counts. Any failure
+/// (unreadable, unsigned, bad signature, another purpose) ends the scan.
+fn load_waivers(
+    args: &ScanArgs,
+    guard: Option<&RootGuard>,
+) -> anyhow::Result<Option<rootaudit::waiver::WaiverFile>> {
+    let (Some(file), Some(key)) = (&args.waivers, &args.waiver_key) else {
+        return Ok(None);
+    };
+    if let Some(g) = guard
+        && g.contains(key)
+    {
+        bail!(
+            "refusing to take the waiver key from inside the audited root ({}): the target \
+             cannot vouch for itself; use a key from the rescue medium",
+            key.display()
+        );
+    }
+    // One line each: these errors already name their file and cause.
+    let key = rootaudit::sign::PublicKey::load(key).map_err(|e| match e {
+        rootaudit::sign::SignError::Io { .. } => anyhow::anyhow!("cannot read the waiver key {e}"),
+        e => anyhow::anyhow!("waiver key {}: {e}", key.display()),
+    })?;
+    let (waivers, _) = rootaudit::waiver::WaiverFile::load_verified(file, &key)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Some(waivers))
 }
 
 /// Trust flows from outside in: refuse a `--keys` folder, or a key file in

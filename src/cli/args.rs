@@ -23,6 +23,12 @@ pub enum Command {
     /// Inspect the trust store (the OpenPGP keys headers are checked with).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Make a minisign key pair for signing waivers and reports (the
+    /// secret key is encrypted with a passphrase unless --no-password).
+    Keygen(crate::cli::keygen::KeygenArgs),
+    /// Triage interactively: scan ROOT with the TUI attached (every `scan`
+    /// option applies), or browse a saved report (--report FILE).
+    Tui(Box<crate::cli::tui::TuiArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -96,7 +102,7 @@ pub enum Format {
     Jsonl,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct ScanArgs {
     /// Root of the system to audit (e.g. /mnt/sysimage).
     #[arg(default_value = "/")]
@@ -146,6 +152,16 @@ pub struct ScanArgs {
     /// /lib*, /boot, selected /etc subtrees, minus /usr/local.
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub unowned_trees: Option<Vec<String>>,
+    /// Apply the triage decisions of this waiver file (JSON, signed in
+    /// minisign's format: FILE.minisig beside it). Accepted findings are
+    /// reported as such and do not count toward the exit status. Needs
+    /// --waiver-key; a file that does not verify is an error.
+    #[arg(long, value_name = "FILE", requires = "waiver_key")]
+    pub waivers: Option<PathBuf>,
+    /// The minisign public key (from outside the target) the waiver file
+    /// must be signed with.
+    #[arg(long, value_name = "PUB", requires = "waivers")]
+    pub waiver_key: Option<PathBuf>,
 }
 
 /// `--db` accepts the names of the detection table's formats.

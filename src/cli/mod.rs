@@ -1,9 +1,13 @@
 //! The binary's own modules (not part of the library): argument parsing,
 //! the progress line, the panic hook, and the guard that keeps the
-//! report and the trusted keys out of the audited root.
+//! report and the trusted keys out of the audited root; `keygen` and the
+//! passphrase prompt for minisign signing keys.
 
 pub mod args;
 pub mod guard;
+pub mod keygen;
 pub mod panic;
+pub mod password;
 pub mod progress;
 pub mod sandbox;
+pub mod tui;

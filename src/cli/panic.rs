@@ -23,6 +23,8 @@ pub fn install() {
         if rootaudit::trust::in_guarded_call() {
             return;
         }
+        // A real bug: give the terminal back before the message.
+        crate::cli::tui::restore_if_active();
         previous(info);
     }));
 }

@@ -35,6 +35,21 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// Escape bytes for a console that shows ASCII only (the Linux VT's font,
+/// `--ascii`): as [`escape_bytes`], and every character outside ASCII
+/// becomes `\u{NNNN}` as well. The result is printable ASCII.
+pub fn escape_ascii(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for c in escape_bytes(bytes).chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+        }
+    }
+    out
+}
+
 /// Characters that are not shown as themselves: C1 controls, Unicode
 /// bidirectional controls and marks (which reorder what follows), line and
 /// paragraph separators (which break lines), and invisible format
@@ -118,6 +133,20 @@ mod tests {
         assert_eq!(
             escape_bytes("/usr/share/ärger/€".as_bytes()),
             "/usr/share/ärger/€"
+        );
+    }
+
+    #[test]
+    fn ascii_escape_leaves_only_printable_ascii() {
+        assert_eq!(
+            escape_ascii("/usr/share/\u{e4}".as_bytes()),
+            "/usr/share/\\u{00e4}"
+        );
+        let all: Vec<u8> = (0u8..=255).chain("\u{202e}€".bytes()).collect();
+        assert!(
+            escape_ascii(&all)
+                .bytes()
+                .all(|b| (0x20..0x7f).contains(&b))
         );
     }
 

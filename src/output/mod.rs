@@ -7,16 +7,19 @@
 //! writer that reaches a terminal, and every byte the text sink (and the
 //! `keys list` listing) prints goes through it. JSON carries raw bytes
 //! exactly (UTF-8 as strings, anything else as `{"bytes": base64}`).
-//! Per-tree summaries are presentation too ([`rollup`]).
+//! Per-tree summaries are presentation too ([`rollup`]). The remediation
+//! plan ([`plan::write_plan`], a reviewable bash script rootaudit never
+//! runs) quotes every name as one shell word ([`plan::shell_word`]).
 
 pub mod escape;
 pub mod json;
 pub mod jsonl;
 pub mod keys;
+pub mod plan;
 pub mod rollup;
 pub mod text;
 
-pub use escape::{Terminal, escape_bytes};
+pub use escape::{Terminal, escape_ascii, escape_bytes};
 
 use crate::model::Finding;
 

@@ -14,6 +14,8 @@ use anyhow::{Context, bail};
 use clap::Args;
 use rootaudit::model::Severity;
 use rootaudit::output::json::JsonSink;
+use rootaudit::output::jsonl::JsonLinesSink;
+use rootaudit::output::text::TextSink;
 use rootaudit::scan::ReportSink;
 use rootaudit::sign::SecretKey;
 use rootaudit::tui::app::{self, Hooks};
@@ -22,7 +24,7 @@ use rootaudit::tui::state::{AppState, Info, Look, Status};
 use rootaudit::tui::update::update;
 use rootaudit::waiver::{Subject, WaiverFile};
 
-use super::args::ScanArgs;
+use super::args::{Format, ScanArgs};
 use super::guard::RootGuard;
 
 /// `rootaudit tui`: every `scan` option, and the TUI's own.
@@ -274,10 +276,24 @@ pub fn run(
                 scan_args.waiver_key = None;
             }
             let (builder, counters) = prepare(&scan_args)?;
-            let sinks: Vec<Box<dyn ReportSink + Send>> = vec![
+            let mut sinks: Vec<Box<dyn ReportSink + Send>> = vec![
                 Box::new(TuiSink::new(tx)),
                 Box::new(JsonSink::new(Shared(document.clone()), true)),
             ];
+            // `--output FILE` also writes the report there, as `scan` would
+            // (checked against ROOT by `prepare`).
+            if let Some(p) = &scan_args.output {
+                let out = io::BufWriter::new(
+                    std::fs::File::create(p)
+                        .with_context(|| format!("cannot write {}", p.display()))?,
+                );
+                let sink: Box<dyn ReportSink + Send> = match scan_args.format {
+                    Format::Text => Box::new(TextSink::new(out, scan_args.verbose)),
+                    Format::Json => Box::new(JsonSink::new(out, scan_args.verbose)),
+                    Format::Jsonl => Box::new(JsonLinesSink::new(out)),
+                };
+                sinks.push(sink);
+            }
             let wait = spawn(builder, &scan_args, sinks)?;
             let info = Info {
                 root: args.scan.root.as_os_str().as_encoded_bytes().to_vec(),

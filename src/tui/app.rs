@@ -110,7 +110,7 @@ fn event_loop(
             }
         })?;
     let started = Instant::now();
-    let ticks = tick(Duration::from_millis(250));
+    let ticks = tick(Duration::from_millis(500));
     let mut scan_events = Some(scan_events);
     let mut dirty = true;
     let mut last_draw = Instant::now() - Duration::from_secs(1);

@@ -134,7 +134,7 @@ impl Hooks for Session {
             let buf = self.document.lock().map_err(|_| "report buffer poisoned")?;
             serde_json::from_slice::<serde_json::Value>(&buf).ok()
         };
-        let date = rootaudit::tui::draw::date_of(rootaudit::waiver::unix_now());
+        let date = rootaudit::trust::headers::date(rootaudit::waiver::unix_now());
         let done = rootaudit::tui::export::export(state, doc.as_ref(), &dir, &date)
             .map_err(|e| format!("{}: {e}", dir.display()))?;
         Ok(format!(

@@ -1009,9 +1009,10 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(date(0), "1970-01-01");
-        assert_eq!(date(951_782_400), "2000-02-29");
-        assert_eq!(date(1_700_000_000), "2023-11-14");
+        assert_eq!(date(0u32), "1970-01-01");
+        assert_eq!(date(951_782_400u32), "2000-02-29");
+        assert_eq!(date(1_700_000_000u32), "2023-11-14");
+        assert_eq!(date(4_102_444_800u64), "2100-01-01");
         assert_eq!(date(u32::MAX), "2106-02-07");
     }
 }

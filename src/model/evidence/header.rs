@@ -533,8 +533,8 @@ pub const TAG_NAMES: &[(u32, &str)] = &[
 ];
 
 /// `YYYY-MM-DD` (UTC) of a time in seconds since the epoch.
-pub fn date(secs: u32) -> String {
-    let days = i64::from(secs) / 86_400;
+pub fn date(secs: impl Into<u64>) -> String {
+    let days = (secs.into() / 86_400) as i64;
     // Civil-from-days (proleptic Gregorian), era-based.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

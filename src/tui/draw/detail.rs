@@ -12,6 +12,7 @@ use ratatui::widgets::Paragraph;
 use serde_json::Value;
 
 use super::Theme;
+use crate::model::evidence::header::date;
 use crate::tui::item::{Item, raw_bytes};
 use crate::tui::state::{AppState, Row, Screen};
 
@@ -270,21 +271,4 @@ fn scripts_lines<'a>(t: &Theme, v: &Value, out: &mut Vec<Line<'a>>) {
             out.push(Line::from(format!("    {}", t.text(l))));
         }
     }
-}
-
-/// `YYYY-MM-DD` of a Unix time (UTC).
-pub(crate) fn date(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}")
 }

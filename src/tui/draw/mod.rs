@@ -184,11 +184,6 @@ impl Theme {
     }
 }
 
-/// `YYYY-MM-DD` (UTC) of a Unix time.
-pub fn date_of(secs: u64) -> String {
-    detail::date(secs)
-}
-
 /// `1,234,567`.
 pub(crate) fn thousands(n: u64) -> String {
     let s = n.to_string();

@@ -8,17 +8,15 @@
 //! default scrypt limits (1 GiB), so those tests take seconds each; they
 //! run one at a time to bound memory.
 
-use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use rootaudit::sign::{PublicKey, SecretKey, SignError, verify};
 use tempfile::TempDir;
 
-use crate::util::{COMMAND_TIMEOUT, ROOTAUDIT, Run, missing_tools};
+use crate::util::{COMMAND_TIMEOUT, ROOTAUDIT, Run, missing_tools, run_with_input};
 
 /// Held by the tests that derive a 1 GiB scrypt key, so that at most one
 /// runs at a time.
@@ -49,50 +47,11 @@ macro_rules! require_minisign {
 
 /// Run `cmd` in `dir` with `stdin` as its standard input.
 fn run_in(dir: &Path, cmd: &mut Command, stdin: &[u8]) -> Run {
-    let desc = format!("{cmd:?}");
-    let mut child = cmd
-        .current_dir(dir)
-        .env("HOME", dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {desc}: {e}"));
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    let in_t = std::thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("wait") {
-            break st;
-        }
-        if start.elapsed() > COMMAND_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{desc} did not finish within {COMMAND_TIMEOUT:?} (killed)");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let _ = in_t.join();
-    Run {
-        status: status.code(),
-        stdout: out_t.join().unwrap(),
-        stderr: String::from_utf8_lossy(&err_t.join().unwrap()).into_owned(),
-    }
+    run_with_input(
+        cmd.current_dir(dir).env("HOME", dir),
+        Some(stdin),
+        COMMAND_TIMEOUT,
+    )
 }
 
 fn minisign(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {

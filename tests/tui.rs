@@ -33,30 +33,14 @@ fn fixture() -> TestRoot {
         b"/.\n/usr\n/usr/share\n/usr/share/app\n/usr/share/app/data.txt\n/usr/share/app/keep.txt\n",
     );
     put(
-        "/var/lib/dpkg/info/app.md5sums",
-        // md5("packaged\n"), md5("keep\n")
-        b"2cfe5d3a4a1b4a9f36e4d22d8f4b9ad5  usr/share/app/data.txt\n\
-          2d5f0c5fb8e7f2b1e1b2b2c8d3d3c0a4  usr/share/app/keep.txt\n",
-    );
-    put(
         "/var/lib/dpkg/info/app.postinst",
         b"#!/bin/sh\nset -e\necho configured-app-marker\n",
     );
     put("/usr/share/app/data.txt", b"edited\n");
     put("/usr/share/app/keep.txt", b"keep\n");
-    // Make the md5sums true for keep.txt, whatever the literal above says.
     let md5 = |data: &[u8]| {
-        let out = Command::new("md5sum")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut c| {
-                use std::io::Write;
-                c.stdin.take().unwrap().write_all(data)?;
-                c.wait_with_output()
-            })
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()[..32].to_string()
+        use md5::Digest;
+        hex::encode(md5::Md5::digest(data))
     };
     put(
         "/var/lib/dpkg/info/app.md5sums",
@@ -173,7 +157,7 @@ fn shell_quote(p: &Path) -> String {
 
 #[test]
 fn triage_accept_then_scan_honours_the_signed_waiver() {
-    if !missing_tools(&["tmux", "md5sum"]).is_empty() {
+    if !missing_tools(&["tmux"]).is_empty() {
         eprintln!("SKIPPING: tmux absent");
         return;
     }
@@ -288,7 +272,7 @@ fn triage_accept_then_scan_honours_the_signed_waiver() {
 
 #[test]
 fn linux_console_gets_ascii_only_and_a_saved_report_opens() {
-    if !missing_tools(&["tmux", "md5sum"]).is_empty() {
+    if !missing_tools(&["tmux"]).is_empty() {
         eprintln!("SKIPPING: tmux absent");
         return;
     }
@@ -337,4 +321,32 @@ fn linux_console_gets_ascii_only_and_a_saved_report_opens() {
     t.keys(&["q"]);
     let end = t.wait_for("EXIT=");
     assert!(end.contains("EXIT=1"), "{end}");
+}
+
+/// The waiver file is written by the TUI: it is refused inside the audited
+/// root (before any terminal is needed), and nothing is created there.
+#[test]
+fn waiver_file_inside_root_is_refused() {
+    let root = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let inside = root.join("/etc/waivers.json");
+    let out = Command::new(ROOTAUDIT)
+        .arg("tui")
+        .arg(root.path())
+        .arg("--waivers")
+        .arg(&inside)
+        .arg("--waiver-key")
+        .arg(dir.path().join("w.pub"))
+        .arg("--sign-key")
+        .arg(dir.path().join("w.key"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refusing to write the waiver file into the audited root"),
+        "{err}"
+    );
+    assert!(!inside.exists());
 }

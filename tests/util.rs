@@ -150,13 +150,29 @@ impl Run {
 /// test if it runs longer than `timeout` (a hang, e.g. on a FIFO, must not
 /// hang the suite).
 pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Run {
+    run_with_input(cmd, None, timeout)
+}
+
+/// [`run_with_timeout`], with `stdin` (when given) fed to the command.
+pub fn run_with_input(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Duration) -> Run {
     let desc = format!("{cmd:?}");
     let mut child = cmd
-        .stdin(Stdio::null())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {desc}: {e}"));
+    let in_t = child.stdin.take().map(|mut input| {
+        let data = stdin.unwrap_or_default().to_vec();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = input.write_all(&data);
+        })
+    });
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
     let out_t = std::thread::spawn(move || {
@@ -181,6 +197,9 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Run {
         }
         std::thread::sleep(Duration::from_millis(10));
     };
+    if let Some(t) = in_t {
+        let _ = t.join();
+    }
     Run {
         status: status.code(),
         stdout: out_t.join().unwrap(),

@@ -192,6 +192,18 @@ pub fn run(
         Vec<Box<dyn ReportSink + Send>>,
     ) -> anyhow::Result<WaitScan>,
 ) -> anyhow::Result<ExitCode> {
+    let guard = RootGuard::new(&args.scan.root);
+    // Decisions are written to the waiver file: never into the audited root.
+    if let (Some(g), Some(path)) = (&guard, &args.scan.waivers)
+        && g.contains(path)
+    {
+        bail!(
+            "refusing to write the waiver file into the audited root ({}): choose a path \
+             outside {}",
+            path.display(),
+            g.root().display()
+        );
+    }
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         bail!("the TUI needs a terminal; for a report use `rootaudit scan` (--format json|text)");
     }
@@ -200,7 +212,6 @@ pub fn run(
         ascii: args.ascii || term_linux,
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    let guard = RootGuard::new(&args.scan.root);
     // The key first: its passphrase is asked on the plain terminal.
     let key = match &args.sign_key {
         Some(p) => Some(super::password::load_secret_key(
@@ -233,7 +244,7 @@ pub fn run(
     };
     let document = Arc::new(Mutex::new(Vec::new()));
     let (tx, rx) = crossbeam_channel::unbounded();
-    let (mut state, counters, wait): (AppState, _, Option<WaitScan>) = match &args.report {
+    let (state, counters, wait): (AppState, _, Option<WaitScan>) = match &args.report {
         Some(file) => {
             let bytes =
                 std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
@@ -303,7 +314,6 @@ pub fn run(
             (state, Some(counters), Some(wait))
         }
     };
-    state.waivers = waivers.as_ref().map(|(p, _)| p.display().to_string());
     let mut session = Session {
         waivers,
         key,

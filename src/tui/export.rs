@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::state::AppState;
-use crate::model::{FindingKind, PackageRef};
+use crate::model::PackageRef;
 use crate::output::Terminal;
 use crate::output::plan::{PlanContext, PlanEntry, PlanPackage, write_plan};
 
@@ -18,7 +18,7 @@ use crate::output::plan::{PlanContext, PlanEntry, PlanPackage, write_plan};
 pub struct Exported {
     /// The folder.
     pub dir: PathBuf,
-    /// Findings in the plan (accepted ones are left out).
+    /// Findings the plan answers (accepted ones are left out).
     pub planned: usize,
 }
 
@@ -113,10 +113,7 @@ pub fn export(
     write_file(&dir.join("plan.sh"), |w| write_plan(&ctx, &entries, w))?;
     Ok(Exported {
         dir: dir.to_path_buf(),
-        planned: entries
-            .iter()
-            .filter(|e| e.kind != FindingKind::CheckIncomplete)
-            .count(),
+        planned: entries.len(),
     })
 }
 

@@ -36,10 +36,6 @@ pub struct Item {
     pub message: Vec<u8>,
     /// rpm's verify string for file findings (`S.5....T.`), else empty.
     pub verify: String,
-    /// `algo:hex` content digest the record expects, if the finding has one.
-    pub expected_digest: Option<String>,
-    /// `algo:hex` content digest found, if the finding has one.
-    pub actual_digest: Option<String>,
     /// Lower-cased text the filter searches (path, package, kind, message).
     pub haystack: String,
     /// The finding's JSON text (schema 2).
@@ -57,9 +53,7 @@ impl Item {
         // Serialising our own finding cannot fail (no maps with non-string
         // keys, no failing serialisers).
         let json = serde_json::to_string(f).unwrap_or_default();
-        let mut item = Item::from_json(&json).unwrap_or_else(|_| Item::fallback(f));
-        item.json = json.into();
-        item
+        Item::from_json(&json).unwrap_or_else(|_| Item::fallback(f))
     }
 
     fn fallback(f: &Finding) -> Item {
@@ -73,8 +67,6 @@ impl Item {
             f.decision.clone(),
             f.message(),
             String::new(),
-            None,
-            None,
             String::new(),
         )
     }
@@ -112,26 +104,8 @@ impl Item {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let digest = |side: &str| {
-            v.get(side)
-                .and_then(|s| s.get("digest"))
-                .and_then(Value::as_str)
-                .filter(|d| !d.is_empty())
-                .map(str::to_string)
-        };
         Ok(Item::assemble(
-            id,
-            kind,
-            severity,
-            path,
-            package,
-            header,
-            decision,
-            message,
-            verify,
-            digest("expected"),
-            digest("actual"),
-            text,
+            id, kind, severity, path, package, header, decision, message, verify, text,
         ))
     }
 
@@ -146,8 +120,6 @@ impl Item {
         decision: Option<Decision>,
         message: Vec<u8>,
         verify: String,
-        expected_digest: Option<String>,
-        actual_digest: Option<String>,
         json: String,
     ) -> Item {
         let nevra = package.as_ref().map(PackageRef::nevra);
@@ -172,8 +144,6 @@ impl Item {
             decision,
             message,
             verify,
-            expected_digest,
-            actual_digest,
             haystack,
             json: json.into(),
         }

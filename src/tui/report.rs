@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::item::{Item, ItemError, raw_bytes};
 use super::state::Info;
 use super::update::Event;
+use crate::model::PackageRef;
 
 /// Why a file is not a report the TUI can show.
 #[derive(Debug, thiserror::Error)]
@@ -121,9 +122,8 @@ pub fn load(bytes: &[u8], name: &[u8]) -> Result<Saved, ReportError> {
 }
 
 /// `name.arch` of a package object.
-pub(crate) fn package_key(p: Option<&Value>) -> Option<String> {
-    let p = p?;
-    let name = p.get("name")?.as_str()?;
-    let arch = p.get("arch").and_then(Value::as_str);
-    Some(crate::model::package_key(name, arch))
+fn package_key(p: Option<&Value>) -> Option<String> {
+    serde_json::from_value::<PackageRef>(p?.clone())
+        .ok()
+        .map(|p| p.key())
 }

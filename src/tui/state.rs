@@ -245,10 +245,6 @@ pub struct AppState {
     pub look: Look,
     /// Seconds since the epoch, from the last tick (decisions are dated).
     pub now: u64,
-    /// Where decisions are kept, if anywhere (shown in the status bar).
-    pub waivers: Option<String>,
-    /// Decisions made but not yet written (no signing key).
-    pub unsaved: usize,
 }
 
 impl AppState {
@@ -278,8 +274,6 @@ impl AppState {
             size,
             look,
             now: 0,
-            waivers: None,
-            unsaved: 0,
         }
     }
 

@@ -143,7 +143,7 @@ fn prepare_scan(args: &ScanArgs) -> anyhow::Result<(ScanBuilder, Arc<Counters>)>
         refuse_keys_inside_root(guard.as_ref(), &key.source)?;
     }
     // Read and verified now, before the scan confines itself.
-    let waivers = load_waivers(args, guard.as_ref())?;
+    let waivers = cli::waivers::load(args, guard.as_ref())?;
     let counters = Arc::new(Counters::new());
     let mut builder = ScanBuilder::new(&args.root)
         .checks(checks)
@@ -255,37 +255,6 @@ fn refuse_output_inside_root(guard: Option<&RootGuard>, out: &Path) -> anyhow::R
         );
     }
     Ok(())
-}
-
-/// The waiver file of `--waivers`, verified against `--waiver-key` (clap
-/// makes each need the other). The key must come from outside the target:
-/// one the target supplied would let it waive its own findings. The file
-/// itself may be anywhere: its signature is what counts. Any failure
-/// (unreadable, unsigned, bad signature, another purpose) ends the scan.
-fn load_waivers(
-    args: &ScanArgs,
-    guard: Option<&RootGuard>,
-) -> anyhow::Result<Option<rootaudit::waiver::WaiverFile>> {
-    let (Some(file), Some(key)) = (&args.waivers, &args.waiver_key) else {
-        return Ok(None);
-    };
-    if let Some(g) = guard
-        && g.contains(key)
-    {
-        bail!(
-            "refusing to take the waiver key from inside the audited root ({}): the target \
-             cannot vouch for itself; use a key from the rescue medium",
-            key.display()
-        );
-    }
-    // One line each: these errors already name their file and cause.
-    let key = rootaudit::sign::PublicKey::load(key).map_err(|e| match e {
-        rootaudit::sign::SignError::Io { .. } => anyhow::anyhow!("cannot read the waiver key {e}"),
-        e => anyhow::anyhow!("waiver key {}: {e}", key.display()),
-    })?;
-    let (waivers, _) = rootaudit::waiver::WaiverFile::load_verified(file, &key)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(Some(waivers))
 }
 
 /// Trust flows from outside in: refuse a `--keys` folder, or a key file in

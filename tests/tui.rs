@@ -208,6 +208,17 @@ fn triage_accept_then_scan_honours_the_signed_waiver() {
     assert!(end.contains("EXIT=0"), "{end}");
     drop(t);
 
+    // A second session starts from the signed file: the finding shows
+    // accepted at once.
+    let t = Tmux::start("rootaudit-e2e-again", &cmd, 100, 30);
+    t.wait_for("scan complete");
+    let s = t.wait_for("1 accepted");
+    assert!(s.contains("data.txt"), "{s}");
+    t.keys(&["q"]);
+    let end = t.wait_for("EXIT=");
+    assert!(end.contains("EXIT=0"), "{end}");
+    drop(t);
+
     // The scan applies the signed decision.
     let after = Command::new(ROOTAUDIT)
         .arg("scan")

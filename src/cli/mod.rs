@@ -11,3 +11,4 @@ pub mod password;
 pub mod progress;
 pub mod sandbox;
 pub mod tui;
+pub mod waivers;

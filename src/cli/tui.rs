@@ -220,25 +220,22 @@ pub fn run(
         )?),
         None => None,
     };
+    // An existing waiver file is verified as `scan` verifies it; a new
+    // one starts empty, for this root.
     let waivers = match &args.scan.waivers {
         None => None,
         Some(path) => {
-            let file = if path.exists() {
-                let pubkey = match (&args.scan.waiver_key, &key) {
-                    (Some(k), _) => rootaudit::sign::PublicKey::load(k)
-                        .with_context(|| format!("waiver key {}", k.display()))?,
-                    (None, Some(sk)) => sk.public_key(),
-                    (None, None) => bail!("--waivers needs --waiver-key or --sign-key"),
-                };
-                rootaudit::waiver::WaiverFile::load_verified(path, &pubkey)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?
-                    .0
+            let loaded = if path.exists() {
+                super::waivers::load(&args.scan, guard.as_ref())?
             } else {
+                None
+            };
+            let file = loaded.unwrap_or_else(|| {
                 WaiverFile::new(
                     host_name(),
                     args.scan.root.as_os_str().as_encoded_bytes().to_vec(),
                 )
-            };
+            });
             Some((path.clone(), file))
         }
     };
@@ -277,16 +274,17 @@ pub fn run(
             (state, None, None)
         }
         None => {
+            // The waiver file is verified above already: the scan gets it
+            // as loaded, not by path again.
             let mut scan_args = args.scan.clone();
-            // The scan applies verified waivers itself (prepare_scan
-            // verifies them); a file that does not exist yet has none.
-            if !args.scan.waivers.as_ref().is_some_and(|p| p.exists())
-                || args.scan.waiver_key.is_none()
+            scan_args.waivers = None;
+            scan_args.waiver_key = None;
+            let (mut builder, counters) = prepare(&scan_args)?;
+            if let Some((_, file)) = &waivers
+                && file.origin().is_some()
             {
-                scan_args.waivers = None;
-                scan_args.waiver_key = None;
+                builder = builder.waivers(file.clone());
             }
-            let (builder, counters) = prepare(&scan_args)?;
             let mut sinks: Vec<Box<dyn ReportSink + Send>> = vec![
                 Box::new(TuiSink::new(tx)),
                 Box::new(JsonSink::new(Shared(document.clone()), true)),

@@ -41,9 +41,10 @@ const SK_CHK: std::ops::Range<usize> = 126..158;
 const SECRET_LEN: usize = 158;
 
 /// The hex form minisign prints a key id in: the 8 bytes read as a
-/// little-endian number, 16 upper-case hex digits.
+/// little-endian number in upper-case hex without zero padding (minisign's
+/// `%PRIX64`), so an id compares equal to the one minisign's files show.
 pub(super) fn key_id_text(keynum: &[u8; KEYNUM_LEN]) -> String {
-    format!("{:016X}", u64::from_le_bytes(*keynum))
+    format!("{:X}", u64::from_le_bytes(*keynum))
 }
 
 /// A minisign public key: its key id and Ed25519 key.
@@ -394,7 +395,17 @@ mod tests {
         raw.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8]);
         raw.extend_from_slice(SecretKey::generate().unwrap().public_key().key.as_bytes());
         let pk = PublicKey::parse(&text::encode(&raw)).unwrap();
-        assert_eq!(pk.key_id(), "0807060504030201");
+        // minisign prints `%PRIX64`: the leading zero is not written.
+        assert_eq!(pk.key_id(), "807060504030201");
+    }
+
+    #[test]
+    fn key_id_with_a_high_nibble_has_sixteen_digits() {
+        let mut raw = b"Ed".to_vec();
+        raw.extend_from_slice(&0xF123_4567_89AB_CDE0u64.to_le_bytes());
+        raw.extend_from_slice(SecretKey::generate().unwrap().public_key().key.as_bytes());
+        let pk = PublicKey::parse(&text::encode(&raw)).unwrap();
+        assert_eq!(pk.key_id(), "F123456789ABCDE0");
     }
 
     #[test]

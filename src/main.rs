@@ -150,7 +150,9 @@ fn prepare_scan(args: &ScanArgs) -> anyhow::Result<(ScanBuilder, Arc<Counters>)>
         .trust_store(store)
         .require_signatures(args.require_signatures)
         .verbose(args.verbose)
-        .counters(counters.clone());
+        .counters(counters.clone())
+        .scan_id(new_scan_id()?)
+        .host(cli::host::name());
     if let Some(w) = waivers {
         builder = builder.waivers(w);
     }
@@ -178,6 +180,13 @@ fn prepare_scan(args: &ScanArgs) -> anyhow::Result<(ScanBuilder, Arc<Counters>)>
         builder = builder.jobs(n);
     }
     Ok((builder, counters))
+}
+
+/// A fresh scan id: 8 random bytes as 16 hex digits.
+fn new_scan_id() -> anyhow::Result<String> {
+    let mut raw = [0u8; 8];
+    getrandom::fill(&mut raw).map_err(|e| anyhow::anyhow!("no randomness for a scan id: {e}"))?;
+    Ok(hex::encode(raw))
 }
 
 /// A scan running on its own thread.

@@ -130,7 +130,9 @@ pub struct ScanArgs {
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Severity::Low)]
     pub fail_on: Severity,
-    /// No progress line.
+    /// Print nothing when no finding reaches --fail-on (for cron, which
+    /// mails whatever a job prints); otherwise only the findings and one
+    /// summary line. Never a progress line.
     #[arg(long, short = 'q')]
     pub quiet: bool,
     #[command(flatten)]
@@ -162,6 +164,47 @@ pub struct ScanArgs {
     /// must be signed with.
     #[arg(long, value_name = "PUB", requires = "waivers")]
     pub waiver_key: Option<PathBuf>,
+    /// Sign with this minisign secret key (from `rootaudit keygen` or
+    /// `minisign -G`): the report (--output REPORT gets REPORT.minisig
+    /// beside it) and, in the TUI, decisions in the --waivers file.
+    #[arg(long, value_name = "KEY")]
+    pub sign_key: Option<PathBuf>,
+    /// Read the secret key's passphrase from the first line of this file
+    /// instead of the terminal.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Record the scan in this history database (SQLite). Default when
+    /// ROOT is `/`: /var/lib/rootaudit/state.sqlite; otherwise none (a
+    /// rescue target is never written unless named here).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_state")]
+    pub state: Option<PathBuf>,
+    /// Keep no history, not even the default one for ROOT `/`.
+    #[arg(long)]
+    pub no_state: bool,
+    /// Report only findings absent from the previous complete scan of the
+    /// same root in the history (all of them when there is none); the exit
+    /// status counts only those.
+    #[arg(long)]
+    pub new_only: bool,
+    /// When another scan holds the history's lock, wait for it instead of
+    /// exiting with status 2.
+    #[arg(long)]
+    pub wait: bool,
+    /// Be gentle on a busy server: lowest CPU priority (nice 19) and
+    /// best-effort I/O priority 7.
+    #[arg(long)]
+    pub nice: bool,
+    /// Hash at most this many MiB per second (all workers together).
+    #[arg(long, value_name = "MIB_PER_S", value_parser = parse_rate)]
+    pub max_rate: Option<f64>,
+}
+
+/// `--max-rate`: a positive number of MiB per second.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!("{s:?} is not a positive number of MiB per second")),
+    }
 }
 
 /// `--db` accepts the names of the detection table's formats.

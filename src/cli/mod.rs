@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod guard;
+pub mod host;
 pub mod keygen;
 pub mod panic;
 pub mod password;

@@ -39,14 +39,6 @@ pub struct TuiArgs {
     /// TERM=linux, the Linux console).
     #[arg(long)]
     pub ascii: bool,
-    /// Sign decisions into the --waivers file with this minisign secret
-    /// key (from `rootaudit keygen` or `minisign -G`).
-    #[arg(long, value_name = "KEY", requires = "waivers")]
-    pub sign_key: Option<PathBuf>,
-    /// Read the secret key's passphrase from the first line of this file
-    /// instead of the terminal.
-    #[arg(long, value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
 }
 
 /// Set by SIGTERM/SIGHUP: the TUI leaves, restoring the terminal.
@@ -161,19 +153,6 @@ impl Write for Shared {
     }
 }
 
-fn host_name() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for its length; gethostname NUL-ends
-    // what fits.
-    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(0);
-    if ok {
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        String::new()
-    }
-}
-
 /// Waits for the scan thread; true when the scan completed.
 pub type WaitScan = Box<dyn FnOnce() -> anyhow::Result<bool>>;
 
@@ -212,11 +191,14 @@ pub fn run(
         ascii: args.ascii || term_linux,
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
+    if args.scan.sign_key.is_some() && args.scan.waivers.is_none() {
+        bail!("--sign-key in the TUI signs decisions: give the --waivers file to write them to");
+    }
     // The key first: its passphrase is asked on the plain terminal.
-    let key = match &args.sign_key {
+    let key = match &args.scan.sign_key {
         Some(p) => Some(super::password::load_secret_key(
             p,
-            args.password_file.as_deref(),
+            args.scan.password_file.as_deref(),
         )?),
         None => None,
     };
@@ -232,7 +214,7 @@ pub fn run(
             };
             let file = loaded.unwrap_or_else(|| {
                 WaiverFile::new(
-                    host_name(),
+                    super::host::name(),
                     args.scan.root.as_os_str().as_encoded_bytes().to_vec(),
                 )
             });

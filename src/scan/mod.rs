@@ -116,6 +116,8 @@ pub struct ScanBuilder {
     unowned_trees: crate::check::unowned::UnownedTrees,
     sandbox: Option<SandboxInfo>,
     waivers: Option<WaiverFile>,
+    scan_id: Option<String>,
+    host: Option<String>,
 }
 
 impl ScanBuilder {
@@ -135,6 +137,8 @@ impl ScanBuilder {
             verbose: false,
             unowned_trees: crate::check::unowned::UnownedTrees::default(),
             waivers: None,
+            scan_id: None,
+            host: None,
         }
     }
 
@@ -218,6 +222,18 @@ impl ScanBuilder {
     /// [`WaiverFile::load_verified`]: the scan trusts what it is given.
     pub fn waivers(mut self, waivers: WaiverFile) -> ScanBuilder {
         self.waivers = Some(waivers);
+        self
+    }
+
+    /// Name the scan (reported in [`ScanInfo::scan_id`]).
+    pub fn scan_id(mut self, id: impl Into<String>) -> ScanBuilder {
+        self.scan_id = Some(id.into());
+        self
+    }
+
+    /// The host the scan runs on (reported in [`ScanInfo::host`]).
+    pub fn host(mut self, host: impl Into<String>) -> ScanBuilder {
+        self.host = Some(host.into());
         self
     }
 

@@ -192,6 +192,12 @@ impl ScanBuilder {
         counters.database_read(real_packages, cat.files, cat.bytes);
 
         let info = ScanInfo {
+            scan_id: self.scan_id.clone(),
+            host: self.host.clone(),
+            started: std::time::SystemTime::now()
+                .checked_sub(started.elapsed())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_secs()),
             root: Bytes::from(self.root.as_path()),
             checks: self.checks.clone(),
             database: DatabaseInfo {

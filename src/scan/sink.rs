@@ -42,6 +42,15 @@ pub trait ReportSink {
 /// What a scan is about, known before the first finding.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScanInfo {
+    /// This scan's id (random, 16 hex digits), when the front end gave one:
+    /// the history, the report and its signature name the scan by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan_id: Option<String>,
+    /// The host the scan ran on, when the front end gave it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// When the scan started (seconds since the Unix epoch).
+    pub started: u64,
     /// ROOT as given.
     pub root: Bytes,
     /// The checks that run.

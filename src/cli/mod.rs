@@ -5,11 +5,13 @@
 
 pub mod args;
 pub mod guard;
+pub mod history;
 pub mod host;
 pub mod keygen;
 pub mod panic;
 pub mod password;
 pub mod progress;
+pub mod report_sign;
 pub mod sandbox;
 pub mod tui;
 pub mod waivers;

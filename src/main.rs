@@ -18,7 +18,9 @@ use rootaudit::model::Severity;
 use rootaudit::output::json::JsonSink;
 use rootaudit::output::jsonl::JsonLinesSink;
 use rootaudit::output::text::TextSink;
-use rootaudit::scan::{CheckSet, Counters, ReportSink, SandboxInfo, ScanBuilder, Tee};
+use rootaudit::scan::{
+    CheckSet, Counters, NewOnly, ReportSink, SandboxInfo, ScanBuilder, Tee,
+};
 use rootaudit::trust::TrustStore;
 
 fn main() -> ExitCode {
@@ -79,40 +81,113 @@ fn keys_list(args: TrustArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    // Before any thread starts: threads inherit the priority.
+    if args.nice {
+        cli::cron::lower_priority()?;
+    }
     let (builder, counters) = prepare_scan(&args)?;
+    if let Some(rate) = args.max_rate {
+        counters.limit_rate(rate * 1024.0 * 1024.0);
+    }
+    let scan_id = new_scan_id()?;
+    let builder = builder.scan_id(scan_id.clone());
+    // The key before the scan: a wrong passphrase costs no scan.
+    let signer = cli::report_sign::Signer::load(&args)?;
+    let mut recording = cli::history::Recording::start(&args, &scan_id)?;
+    let known = match (&recording, args.new_only) {
+        (_, false) => None,
+        (Some(r), true) => r.known_ids()?,
+        (None, true) => bail!(
+            "--new-only compares with the previous scan in the history: give --state FILE \
+             (ROOT / has a default)"
+        ),
+    };
     let out: Box<dyn Write + Send> = match &args.output {
         Some(p) => Box::new(io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
         )),
         None => Box::new(io::BufWriter::new(io::stdout())),
     };
-    let sink: Box<dyn ReportSink + Send> = match args.format {
+    let mut sink: Box<dyn ReportSink + Send> = match args.format {
+        Format::Text if args.quiet => {
+            Box::new(TextSink::new(out, args.verbose).quiet(args.fail_on))
+        }
         Format::Text => Box::new(TextSink::new(out, args.verbose)),
         Format::Json => Box::new(JsonSink::new(out, args.verbose)),
         Format::Jsonl => Box::new(JsonLinesSink::new(out)),
     };
+    let mut new_end = None;
+    if let Some(known) = known {
+        let filter = NewOnly::new(sink, known);
+        new_end = Some(filter.end_handle());
+        sink = Box::new(filter);
+    }
+    let mut sinks = vec![sink];
+    if let Some(r) = &mut recording {
+        sinks.push(r.sink());
+    }
+    cli::cron::stop_on_signals(counters.clone())?;
     let progress = (!args.quiet && io::stderr().is_terminal())
         .then(|| cli::progress::ProgressLine::start(counters.clone()));
-    let result = spawn_scan(builder, &args, vec![sink])?.join();
+    let thread = spawn_scan(builder, &args, sinks)?;
+    // The history is written here, on this unconfined thread, while the
+    // scan runs; it returns once the scan let go of its sink.
+    let recorded = match &mut recording {
+        Some(r) => r.record(),
+        None => Ok(()),
+    };
+    let result = thread.join();
     if let Some(p) = progress {
         p.stop();
     }
-    let result = result?;
-    let worst = match result {
-        Ok(end) => end.worst,
-        Err(e) => {
-            let e = anyhow::Error::new(e);
-            if !is_broken_pipe(&e) {
-                return Err(e);
-            }
+    let result = result.and_then(|r| r.map_err(anyhow::Error::new));
+    let result = match result {
+        Err(e) if is_broken_pipe(&e) => {
             // The reader went away (`| head`): the report is cut short, but
             // the exit status still tells the truth about what was found.
+            if let Some(r) = recording {
+                r.finish(Err(&e))?;
+            }
             let seen = counters_worst(&counters);
             if seen.is_some_and(|w| w >= args.fail_on) {
                 return Ok(ExitCode::from(1));
             }
             return Ok(ExitCode::SUCCESS);
         }
+        r => r,
+    };
+    if let Some(r) = recording {
+        r.finish(result.as_ref())
+            .context("recording the scan in the history")?;
+    }
+    recorded.context("recording the scan in the history")?;
+    let end = result?;
+    if let (Some(signer), Some(report)) = (&signer, &args.output) {
+        signer.sign(
+            report,
+            &cli::report_sign::ReportMeta {
+                host: &cli::host::name(),
+                root: args.root.as_os_str().as_encoded_bytes(),
+                scan_id: &scan_id,
+                time: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs()),
+            },
+        )?;
+    }
+    if !end.complete {
+        bail!(
+            "the scan was stopped{} before it finished: the report is partial",
+            if cli::cron::stopped() {
+                " by a signal"
+            } else {
+                ""
+            }
+        );
+    }
+    let worst = match new_end.and_then(|h| h.lock().ok().and_then(|e| e.clone())) {
+        Some(filtered) => filtered.worst,
+        None => end.worst,
     };
     let failing = worst.is_some_and(|w| w >= args.fail_on);
     Ok(if failing {

@@ -14,6 +14,7 @@ mod bench_smoke;
 mod bytecode;
 mod cli;
 mod confinement;
+mod cron;
 mod dpkg;
 mod layering;
 mod minisign;

@@ -32,6 +32,7 @@ pub struct Counters {
     findings: [AtomicU64; 5],
     accepted: AtomicU64,
     cancelled: AtomicBool,
+    throttle: std::sync::OnceLock<super::throttle::Throttle>,
 }
 
 /// A sample of [`Counters`].
@@ -110,11 +111,27 @@ impl Counters {
     /// remaining checks do not start, and the scan ends as incomplete.
     pub fn cancel(&self) {
         self.cancelled.store(true, Relaxed);
+        if let Some(t) = self.throttle.get() {
+            t.cancel();
+        }
     }
 
     /// True once [`Counters::cancel`] was called.
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Relaxed)
+    }
+
+    /// Hash at most `bytes_per_sec` from now on, all workers together
+    /// (`scan --max-rate`). Set once; a second call is ignored.
+    pub fn limit_rate(&self, bytes_per_sec: f64) {
+        let _ = self
+            .throttle
+            .set(super::throttle::Throttle::new(bytes_per_sec));
+    }
+
+    /// The rate ceiling hashing must keep, if one was set.
+    pub fn throttle(&self) -> Option<&super::throttle::Throttle> {
+        self.throttle.get()
     }
 
     /// Sample the counters.

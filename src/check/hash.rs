@@ -102,10 +102,13 @@ impl std::fmt::Debug for FileDigest {
 /// of a regular file), and only files bigger than one read get
 /// `posix_fadvise(SEQUENTIAL)`. Without a hint, or when the file turns out
 /// longer, it is read until `read` returns 0.
+///
+/// With a `throttle`, every read is paced by it (`--max-rate`).
 pub fn digest_file(
     file: &mut File,
     algo: DigestAlgo,
     size_hint: Option<u64>,
+    throttle: Option<&super::throttle::Throttle>,
 ) -> io::Result<Option<(FileDigest, u64)>> {
     let Some(mut hasher) = Hasher::new(algo) else {
         return Ok(None);
@@ -125,6 +128,9 @@ pub fn digest_file(
             };
             hasher.update(&buf[..n]);
             total += n as u64;
+            if let Some(t) = throttle {
+                t.pace(n as u64).map_err(io::Error::other)?;
+            }
             if n < buf.len() && size_hint == Some(total) {
                 return Ok(());
             }
@@ -154,13 +160,13 @@ mod tests {
             use std::io::Seek;
             for hint in [None, Some(3), Some(2), Some(4)] {
                 f.rewind().unwrap();
-                let (d, n) = digest_file(&mut f, algo, hint).unwrap().unwrap();
+                let (d, n) = digest_file(&mut f, algo, hint, None).unwrap().unwrap();
                 assert_eq!(hex::encode(d.as_bytes()), want);
                 assert_eq!(n, 3);
             }
         }
         assert!(
-            digest_file(&mut f, DigestAlgo::Unknown(99), None)
+            digest_file(&mut f, DigestAlgo::Unknown(99), None, None)
                 .unwrap()
                 .is_none()
         );
@@ -190,7 +196,7 @@ mod tests {
             ] {
                 use std::io::Seek;
                 f.rewind().unwrap();
-                let (d, n) = digest_file(&mut f, DigestAlgo::Sha256, hint)
+                let (d, n) = digest_file(&mut f, DigestAlgo::Sha256, hint, None)
                     .unwrap()
                     .unwrap();
                 assert_eq!(hex::encode(d.as_bytes()), want, "len {len} hint {hint:?}");

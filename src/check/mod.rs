@@ -20,6 +20,7 @@ pub mod bytecode;
 mod counters;
 pub mod files;
 pub mod hash;
+pub mod throttle;
 pub mod unowned;
 pub mod walk;
 

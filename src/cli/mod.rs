@@ -4,6 +4,7 @@
 //! passphrase prompt for minisign signing keys.
 
 pub mod args;
+pub mod cron;
 pub mod guard;
 pub mod history;
 pub mod host;

@@ -30,6 +30,7 @@ use crate::scan::{ReportSink, ScanEnd, ScanInfo};
 pub struct TextSink<W: Write> {
     out: Terminal<W>,
     gathered: Gathered,
+    quiet: Option<Severity>,
 }
 
 impl<W: Write> TextSink<W> {
@@ -38,7 +39,16 @@ impl<W: Write> TextSink<W> {
         TextSink {
             out: Terminal::new(out),
             gathered: Gathered::new(verbose),
+            quiet: None,
         }
+    }
+
+    /// Cron's manners: write nothing at all unless a finding that counts
+    /// reaches `fail_on` ([`ScanEnd::worst`]), and then only the findings
+    /// and the summary line.
+    pub fn quiet(mut self, fail_on: Severity) -> TextSink<W> {
+        self.quiet = Some(fail_on);
+        self
     }
 }
 
@@ -57,17 +67,24 @@ impl<W: Write> ReportSink for TextSink<W> {
         let Some((info, findings)) = self.gathered.finish() else {
             return Ok(());
         };
+        if let Some(fail_on) = self.quiet
+            && end.worst.is_none_or(|w| w < fail_on)
+        {
+            return self.out.flush();
+        }
         for l in header_lines(info, &findings) {
             self.out.line(&l)?;
         }
         for f in findings.iter().filter(|f| !is_header_kind(f.kind)) {
             self.out.line(&line(f))?;
         }
-        if let Some(l) = headers_summary(info, end) {
-            self.out.line(&l)?;
-        }
-        if let Some(l) = waivers_line(info, end) {
-            self.out.line(&l)?;
+        if self.quiet.is_none() {
+            if let Some(l) = headers_summary(info, end) {
+                self.out.line(&l)?;
+            }
+            if let Some(l) = waivers_line(info, end) {
+                self.out.line(&l)?;
+            }
         }
         self.out.line(&summary(end, &findings))?;
         self.out.flush()

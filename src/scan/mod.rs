@@ -61,7 +61,7 @@ use crate::trust::TrustStore;
 use crate::waiver::WaiverFile;
 pub use catalogue::Catalogue;
 pub use sink::{
-    AlsoFound, Collect, DatabaseInfo, Report, ReportSink, SandboxInfo, ScanEnd, ScanInfo, Summary,
+    AlsoFound, Collect, DatabaseInfo, NewOnly, Report, ReportSink, SandboxInfo, ScanEnd, ScanInfo, Summary,
     Tee, TrustInfo, TrustProblem, WaiverCounts, WaiverInfo,
 };
 

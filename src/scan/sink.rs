@@ -39,6 +39,21 @@ pub trait ReportSink {
     fn finish(&mut self, end: &ScanEnd) -> io::Result<()>;
 }
 
+impl<S: ReportSink + ?Sized> ReportSink for Box<S> {
+    fn begin(&mut self, info: &ScanInfo) -> io::Result<()> {
+        (**self).begin(info)
+    }
+    fn finding(&mut self, finding: &Finding) -> io::Result<()> {
+        (**self).finding(finding)
+    }
+    fn scripts(&mut self, scripts: &PackageScripts) -> io::Result<()> {
+        (**self).scripts(scripts)
+    }
+    fn finish(&mut self, end: &ScanEnd) -> io::Result<()> {
+        (**self).finish(end)
+    }
+}
+
 /// What a scan is about, known before the first finding.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScanInfo {
@@ -306,5 +321,68 @@ impl ReportSink for Tee<'_> {
 
     fn finish(&mut self, end: &ScanEnd) -> io::Result<()> {
         self.0.iter_mut().try_for_each(|s| s.finish(end))
+    }
+}
+
+/// Passes on only the findings whose id is not in a known set (`scan
+/// --new-only`: the ids of the previous complete scan), and an end whose
+/// [`ScanEnd::worst`] and finding count are about those alone. Scripts
+/// and the beginning pass unchanged.
+pub struct NewOnly<S> {
+    inner: S,
+    known: std::collections::HashSet<String>,
+    worst: Option<Severity>,
+    passed: u64,
+    end: std::sync::Arc<std::sync::Mutex<Option<ScanEnd>>>,
+}
+
+impl<S: ReportSink> NewOnly<S> {
+    /// Filter what reaches `inner`.
+    pub fn new(inner: S, known: std::collections::HashSet<String>) -> NewOnly<S> {
+        NewOnly {
+            inner,
+            known,
+            worst: None,
+            passed: 0,
+            end: Default::default(),
+        }
+    }
+
+    /// Where the filtered end is put when the scan finishes (what the
+    /// exit status is judged on).
+    pub fn end_handle(&self) -> std::sync::Arc<std::sync::Mutex<Option<ScanEnd>>> {
+        self.end.clone()
+    }
+}
+
+impl<S: ReportSink> ReportSink for NewOnly<S> {
+    fn begin(&mut self, info: &ScanInfo) -> io::Result<()> {
+        self.inner.begin(info)
+    }
+
+    fn finding(&mut self, finding: &Finding) -> io::Result<()> {
+        if self.known.contains(&finding.id.to_string()) {
+            return Ok(());
+        }
+        self.passed += 1;
+        if !finding.decision.as_ref().is_some_and(|d| d.waives()) {
+            self.worst = self.worst.max(Some(finding.severity));
+        }
+        self.inner.finding(finding)
+    }
+
+    fn scripts(&mut self, scripts: &PackageScripts) -> io::Result<()> {
+        self.inner.scripts(scripts)
+    }
+
+    fn finish(&mut self, end: &ScanEnd) -> io::Result<()> {
+        let mut end = end.clone();
+        end.worst = self.worst;
+        end.summary.findings = self.passed;
+        let r = self.inner.finish(&end);
+        if let Ok(mut slot) = self.end.lock() {
+            *slot = Some(end);
+        }
+        r
     }
 }

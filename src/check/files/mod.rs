@@ -34,6 +34,8 @@ pub struct FileCheck<'a> {
     pub root: &'a Root,
     /// The target's users and groups.
     pub accounts: &'a Accounts,
+    /// The rate ceiling reads keep (`--max-rate`), if any.
+    pub throttle: Option<&'a super::throttle::Throttle>,
 }
 
 /// A typed verdict about one file that is not as recorded: its kind,
@@ -104,6 +106,7 @@ pub fn verify_all(ctx: &ScanContext<'_>, jobs: &[Job<'_>]) -> (Vec<Finding>, Fil
     let check = FileCheck {
         root: ctx.root,
         accounts: ctx.accounts,
+        throttle: ctx.progress.throttle(),
     };
     // Each worker folds into its own findings and totals (no per-file
     // result is kept: memory stays proportional to the findings).
@@ -117,6 +120,11 @@ pub fn verify_all(ctx: &ScanContext<'_>, jobs: &[Job<'_>]) -> (Vec<Finding>, Fil
                 }
                 let rec = job.record;
                 let out = check.verify_with(rec, || ctx.index.owner_count(&rec.path) > 1);
+                if ctx.progress.is_cancelled() {
+                    // Stopped while this file was read: its outcome is not
+                    // a fact about the file.
+                    return (findings, totals);
+                }
                 if out.checked {
                     ctx.progress.file_checked(out.bytes_hashed);
                 }
@@ -510,7 +518,8 @@ impl FileCheck<'_> {
         if sizes_compared && computable && entry.stat.size != rec.size {
             return DigestResult::SizeDiffers;
         }
-        match super::hash::digest_file(file, rec.digest_algo, Some(entry.stat.size)) {
+        match super::hash::digest_file(file, rec.digest_algo, Some(entry.stat.size), self.throttle)
+        {
             Ok(Some((d, n))) if d.as_bytes() == rec.digest => DigestResult::Match(n),
             Ok(Some((d, n))) => DigestResult::Differs(d, n),
             Ok(None) => DigestResult::Unknown(Unknowable::Algorithm),
@@ -654,6 +663,7 @@ mod tests {
         let check = FileCheck {
             root: &root,
             accounts: &accounts,
+            throttle: None,
         };
         let record = |path: &str| {
             let mut r = crate::testutil::file_record(path);
@@ -704,6 +714,7 @@ mod tests {
         let check = FileCheck {
             root: &root,
             accounts: &accounts,
+            throttle: None,
         };
         for path in ["/proc/self/environ", "/proc/self/pagemap"] {
             let mut rec = crate::testutil::file_record(path);
@@ -736,6 +747,7 @@ mod tests {
         let check = FileCheck {
             root: &root,
             accounts: &accounts,
+            throttle: None,
         };
         let record = |path: &str, state: FileState| {
             let mut r = crate::testutil::file_record(path);

@@ -15,6 +15,7 @@ mod bytecode;
 mod cli;
 mod confinement;
 mod cron;
+mod dist;
 mod dpkg;
 mod layering;
 mod minisign;

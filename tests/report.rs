@@ -107,23 +107,31 @@ fn hostile_file_and_package_names_are_exact_in_json_and_escaped_in_text() {
         "{text}"
     );
 
-    // JSON Lines: the same exact bytes, one object per line.
+    // JSON Lines (ECS): the same exact bytes under `rootaudit.finding`,
+    // one object per line, the scan's event last.
     let run = run_with_timeout(
         rootaudit_cmd(root.path()).args(["--format", "jsonl"]),
         COMMAND_TIMEOUT,
     );
     assert_eq!(run.status, Some(1), "{}", run.stderr);
+    assert!(
+        control_bytes(&run.stdout).is_empty(),
+        "raw control bytes in the JSON Lines"
+    );
     let lines: Vec<Value> = run
         .stdout
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .map(|l| serde_json::from_slice(l).unwrap())
         .collect();
-    assert_eq!(lines.first().unwrap()["type"], "begin");
-    assert_eq!(lines.last().unwrap()["type"], "end");
-    assert!(lines.iter().any(|l| l["kind"] == "file-changed"
-        && json_bytes(&l["path"]) == evil
-        && json_bytes(&l["package"]["name"]) == name));
+    assert_eq!(lines.last().unwrap()["event"]["kind"], "event");
+    let f = lines
+        .iter()
+        .map(|l| &l["rootaudit"]["finding"])
+        .find(|f| f["kind"] == "file-changed")
+        .unwrap();
+    assert_eq!(json_bytes(&f["path"]), evil);
+    assert_eq!(json_bytes(&f["package"]["name"]), name);
 }
 
 /// A sink that checks the scan's promises as findings arrive.

@@ -240,11 +240,17 @@ fn an_accepted_finding_no_longer_fails_the_scan() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines[0]["waivers"]["count"], 1, "{}", lines[0]);
-    let f = lines.iter().find(|l| l["type"] == "finding").unwrap();
-    assert_eq!(f["decision"]["verdict"], "accepted");
+    let f = lines
+        .iter()
+        .find(|l| l["event"]["kind"] == "alert")
+        .unwrap();
+    assert_eq!(f["rootaudit"]["waiver"], "accepted", "{f}");
+    assert_eq!(f["rootaudit"]["finding"]["decision"]["verdict"], "accepted");
     let end = lines.last().unwrap();
-    assert_eq!(end["waivers"]["accepted"], 1, "{end}");
+    assert_eq!(end["event"]["kind"], "event", "{end}");
+    let waivers = &end["rootaudit"]["scan"]["waivers"];
+    assert_eq!(waivers["count"], 1, "{end}");
+    assert_eq!(waivers["accepted"], 1, "{end}");
 
     // Stock minisign checks the same pair.
     if let Some(minisign) = minisign() {

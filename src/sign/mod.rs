@@ -25,7 +25,13 @@
 //!   algorithm, key id and signature, `trusted comment: TEXT`, and base64
 //!   of the global signature. [`SecretKey::sign`] writes one, [`verify`]
 //!   checks one and only then hands back the trusted comment
-//!   ([`Verified`]).
+//!   ([`Verified`]); [`SecretKey::sign_reader`] and [`verify_reader`] do
+//!   the same for data read as a stream (a large report), hashing it in
+//!   one fixed buffer.
+//! * [`comment`]: what rootaudit writes in a trusted comment: a purpose,
+//!   then `key=value` fields whose values are percent-encoded so that no
+//!   byte of a host or root name can forge a field
+//!   ([`comment::encode`]); [`ReportComment`] is a signed report's.
 //!
 //! Example:
 //!
@@ -43,13 +49,15 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub mod comment;
 mod kdf;
 mod key;
 mod signature;
 mod text;
 
+pub use comment::{REPORT_PURPOSE, ReportComment};
 pub use key::{PublicKey, SecretKey};
-pub use signature::{Verified, verify};
+pub use signature::{Verified, verify, verify_reader};
 
 /// The longest untrusted comment, in bytes, that stock minisign reads back
 /// (its line buffer is 1024 bytes, prefix and newline included).
@@ -230,4 +238,23 @@ pub enum SignError {
     /// The system's random number generator failed.
     #[error("random number generator: {0}")]
     Random(getrandom::Error),
+    /// The data to sign or verify could not be read
+    /// ([`SecretKey::sign_reader`], [`verify_reader`]).
+    #[error("reading the signed data: {0}")]
+    Read(#[source] std::io::Error),
+    /// A verified trusted comment is not of the purpose expected (a waiver
+    /// file's signature offered for a report, a plain minisign comment).
+    #[error("the trusted comment is not a {expected} comment (it begins {found:?})")]
+    Purpose {
+        /// The purpose expected.
+        expected: &'static str,
+        /// The first word found (at most 64 characters).
+        found: String,
+    },
+    /// A field of a trusted comment is missing, repeated or malformed.
+    #[error("trusted comment: field {field} is missing, repeated or malformed")]
+    CommentField {
+        /// The field's name.
+        field: &'static str,
+    },
 }

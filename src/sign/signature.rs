@@ -1,7 +1,10 @@
-//! minisign signature files: making one ([`SecretKey::sign`]) and checking
-//! one ([`verify`]): key id, the signature over the data (or its
-//! BLAKE2b-512 hash), then the global signature over signature ‖ trusted
-//! comment.
+//! minisign signature files: making one ([`SecretKey::sign`], or
+//! [`SecretKey::sign_reader`] for data read as a stream) and checking one
+//! ([`verify`], [`verify_reader`]): key id, the signature over the data (or
+//! its BLAKE2b-512 hash), then the global signature over signature ‖
+//! trusted comment.
+
+use std::io::Read;
 
 use blake2::Digest as _;
 use ed25519_dalek::{Signature, Signer as _};
@@ -96,6 +99,21 @@ fn prehash(data: &[u8]) -> [u8; 64] {
     blake2::Blake2b512::digest(data).into()
 }
 
+/// BLAKE2b-512 of everything `data` reads, through one fixed buffer.
+fn prehash_reader(mut data: impl Read) -> Result<[u8; 64], SignError> {
+    let mut h = blake2::Blake2b512::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match data.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(SignError::Read(e)),
+        }
+    }
+    Ok(h.finalize().into())
+}
+
 /// Check `signature_text` (a `.minisig` file's content) for `data` with
 /// `key`: the key id must be the key's, the signature must match the data
 /// (prehashed `ED`, or legacy `Ed`), and the global signature must cover
@@ -103,17 +121,52 @@ fn prehash(data: &[u8]) -> [u8; 64] {
 /// handed back.
 pub fn verify(key: &PublicKey, data: &[u8], signature_text: &str) -> Result<Verified, SignError> {
     let file = SignatureFile::parse(signature_text)?;
+    check_key(key, &file)?;
+    match file.mode {
+        Mode::Hashed => check(key, &file, &prehash(data)),
+        Mode::Legacy => check(key, &file, data),
+    }
+}
+
+/// [`verify`] for data read from `data` (a large report): a prehashed
+/// (`ED`) signature hashes it as it is read, in one fixed buffer; only a
+/// legacy (`Ed`) signature, which signs the data itself, needs it whole in
+/// memory. The signature file is parsed and its key id checked before any
+/// data is read. A read error is [`SignError::Read`].
+pub fn verify_reader(
+    key: &PublicKey,
+    mut data: impl Read,
+    signature_text: &str,
+) -> Result<Verified, SignError> {
+    let file = SignatureFile::parse(signature_text)?;
+    check_key(key, &file)?;
+    match file.mode {
+        Mode::Hashed => check(key, &file, &prehash_reader(data)?),
+        Mode::Legacy => {
+            let mut all = Vec::new();
+            data.read_to_end(&mut all).map_err(SignError::Read)?;
+            check(key, &file, &all)
+        }
+    }
+}
+
+/// The signature must name `key`'s id.
+fn check_key(key: &PublicKey, file: &SignatureFile<'_>) -> Result<(), SignError> {
     if file.keynum != key.keynum {
         return Err(SignError::WrongKey {
             expected: key.key_id(),
             found: key_id_text(&file.keynum),
         });
     }
-    let checked = match file.mode {
-        Mode::Hashed => key.key.verify_strict(&prehash(data), &file.signature),
-        Mode::Legacy => key.key.verify_strict(data, &file.signature),
-    };
-    checked.map_err(|_| SignError::BadSignature)?;
+    Ok(())
+}
+
+/// Check the signature over `signed` (the hash or the data, as the file's
+/// algorithm says), then the global signature.
+fn check(key: &PublicKey, file: &SignatureFile<'_>, signed: &[u8]) -> Result<Verified, SignError> {
+    key.key
+        .verify_strict(signed, &file.signature)
+        .map_err(|_| SignError::BadSignature)?;
     let mut global_message = file.signature.to_bytes().to_vec();
     global_message.extend_from_slice(file.trusted_comment.as_bytes());
     key.key
@@ -138,6 +191,22 @@ impl SecretKey {
         self.sign_as(Mode::Hashed, data, untrusted_comment, trusted_comment)
     }
 
+    /// [`SecretKey::sign`] for data read from `data` (a large report),
+    /// hashed as it is read in one fixed buffer: the same signature as
+    /// `sign` over the same bytes. The comments are checked before any
+    /// data is read; a read error is [`SignError::Read`].
+    pub fn sign_reader(
+        &self,
+        data: impl Read,
+        untrusted_comment: &str,
+        trusted_comment: &str,
+    ) -> Result<String, SignError> {
+        text::check_comment(CommentKind::Untrusted, untrusted_comment)?;
+        text::check_comment(CommentKind::Trusted, trusted_comment)?;
+        let signature = self.key.sign(&prehash_reader(data)?);
+        Ok(self.signature_file(ALG_HASHED, signature, untrusted_comment, trusted_comment))
+    }
+
     fn sign_as(
         &self,
         mode: Mode,
@@ -151,6 +220,18 @@ impl SecretKey {
             Mode::Hashed => (ALG_HASHED, self.key.sign(&prehash(data))),
             Mode::Legacy => (ALG_LEGACY, self.key.sign(data)),
         };
+        Ok(self.signature_file(alg, signature, untrusted_comment, trusted_comment))
+    }
+
+    /// The file's text: the signature line, then the global signature over
+    /// the signature and the (already checked) trusted comment.
+    fn signature_file(
+        &self,
+        alg: [u8; 2],
+        signature: Signature,
+        untrusted_comment: &str,
+        trusted_comment: &str,
+    ) -> String {
         let mut sig_line = Vec::with_capacity(SIG_LEN);
         sig_line.extend_from_slice(&alg);
         sig_line.extend_from_slice(&self.keynum);
@@ -158,11 +239,11 @@ impl SecretKey {
         let mut global_message = signature.to_bytes().to_vec();
         global_message.extend_from_slice(trusted_comment.as_bytes());
         let global = self.key.sign(&global_message);
-        Ok(format!(
+        format!(
             "{UNTRUSTED_PREFIX}{untrusted_comment}\n{}\n{TRUSTED_PREFIX}{trusted_comment}\n{}\n",
             text::encode(&sig_line),
             text::encode(&global.to_bytes())
-        ))
+        )
     }
 }
 
@@ -379,6 +460,95 @@ mod tests {
         let longest = "x".repeat(MAX_TRUSTED_COMMENT);
         let sig = sk.sign(DATA, "ok", &longest).unwrap();
         assert!(verify(&sk.public_key(), DATA, &sig).is_ok());
+    }
+
+    /// Hands out at most 7 bytes a read, and is interrupted once.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        interrupted: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if !self.interrupted {
+                self.interrupted = true;
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(7).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn trickle(data: &[u8]) -> Trickle<'_> {
+        Trickle {
+            data,
+            interrupted: false,
+        }
+    }
+
+    /// Fails every read.
+    struct Broken;
+
+    impl Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk on fire"))
+        }
+    }
+
+    #[test]
+    fn streamed_signing_and_verifying_match_the_buffered_ones() {
+        let sk = SecretKey::generate().unwrap();
+        let pk = sk.public_key();
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let sig = sk.sign_reader(trickle(&big), "u", "t").unwrap();
+        // Ed25519 is deterministic: the same bytes give the same file.
+        assert_eq!(sig, sk.sign(&big, "u", "t").unwrap());
+        assert_eq!(verify(&pk, &big, &sig).unwrap().trusted_comment, "t");
+        assert_eq!(
+            verify_reader(&pk, trickle(&big), &sig)
+                .unwrap()
+                .trusted_comment,
+            "t"
+        );
+        let mut changed = big.clone();
+        changed[123_456] ^= 1;
+        assert!(matches!(
+            verify_reader(&pk, trickle(&changed), &sig),
+            Err(SignError::BadSignature)
+        ));
+        // A legacy signature is checked over the data itself.
+        let legacy = sk.sign_as(Mode::Legacy, &big, "u", "legacy").unwrap();
+        assert!(verify_reader(&pk, trickle(&big), &legacy).is_ok());
+        assert!(matches!(
+            verify_reader(&pk, trickle(&changed), &legacy),
+            Err(SignError::BadSignature)
+        ));
+    }
+
+    #[test]
+    fn streamed_read_errors_and_bad_comments_are_typed() {
+        let sk = SecretKey::generate().unwrap();
+        assert!(matches!(
+            sk.sign_reader(Broken, "u", "t"),
+            Err(SignError::Read(_))
+        ));
+        let (sk2, sig) = signed();
+        assert!(matches!(
+            verify_reader(&sk2.public_key(), Broken, &sig),
+            Err(SignError::Read(_))
+        ));
+        // The comment is refused before the data is read.
+        assert!(matches!(
+            sk.sign_reader(Broken, "u", "two\nlines"),
+            Err(SignError::Comment { .. })
+        ));
+        // So is another key's signature.
+        assert!(matches!(
+            verify_reader(&sk.public_key(), Broken, &sig),
+            Err(SignError::WrongKey { .. })
+        ));
     }
 
     #[test]

@@ -143,36 +143,8 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-/// Percent-encode every byte outside `!`…`~`, and `%`.
-pub fn encode(value: &[u8]) -> String {
-    let mut out = String::with_capacity(value.len());
-    for &b in value {
-        if (0x21..=0x7e).contains(&b) && b != b'%' {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Undo [`encode`] (`None` for a `%` not followed by two hex digits).
-pub fn decode(value: &str) -> Option<Vec<u8>> {
-    let b = value.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    Some(out)
-}
+// The value encoding is shared with signed reports.
+pub use crate::sign::comment::{decode, encode};
 
 #[cfg(test)]
 mod tests {

@@ -25,6 +25,8 @@
 //!   [`scan::Counters`].
 //! * [`output`] holds the sinks for people and programs (text, JSON, JSON
 //!   Lines) and the one escaper.
+//! * [`history`] records every scan in an SQLite state file (a sink too):
+//!   findings losslessly, outcomes, `--new-only`'s previous ids, `diff`.
 //!
 //! Example:
 //!
@@ -38,6 +40,7 @@
 
 pub mod check;
 pub mod error;
+pub mod history;
 pub mod model;
 pub mod output;
 pub mod pkgdb;

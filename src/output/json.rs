@@ -62,6 +62,11 @@ impl<'a> Waivers<'a> {
 struct JsonReport<'a> {
     schema: u32,
     tool: Tool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scan_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<&'a str>,
+    started: u64,
     root: &'a Bytes,
     checks: Vec<&'static str>,
     complete: bool,
@@ -126,6 +131,9 @@ impl<W: Write> ReportSink for JsonSink<W> {
         let doc = JsonReport {
             schema: SCHEMA,
             tool: TOOL,
+            scan_id: info.scan_id.as_deref(),
+            host: info.host.as_deref(),
+            started: info.started,
             root: &info.root,
             checks: info.checks.iter().map(|c| c.as_str()).collect(),
             complete: end.complete,

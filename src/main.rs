@@ -18,16 +18,14 @@ use rootaudit::model::Severity;
 use rootaudit::output::json::JsonSink;
 use rootaudit::output::jsonl::JsonLinesSink;
 use rootaudit::output::text::TextSink;
-use rootaudit::scan::{
-    CheckSet, Counters, NewOnly, ReportSink, SandboxInfo, ScanBuilder, Tee,
-};
+use rootaudit::scan::{CheckSet, Counters, NewOnly, ReportSink, SandboxInfo, ScanBuilder, Tee};
 use rootaudit::trust::TrustStore;
 
 fn main() -> ExitCode {
     cli::panic::install();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Keys(KeysCommand::List(args)) => keys_list(args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "rootaudit", &mut io::stdout());
@@ -39,6 +37,9 @@ fn main() -> ExitCode {
             Ok(Box::new(move || Ok(thread.join()??.complete)))
         }),
         Command::Keygen(args) => cli::keygen::run(args),
+        Command::History(args) => cli::history::run_history(args),
+        Command::Diff(args) => cli::history::run_diff(args),
+        Command::VerifyReport(args) => cli::report_sign::verify_report(args),
         Command::SandboxCheck { root } => sandbox_check(&root),
     };
     result.unwrap_or_else(fail)
@@ -96,7 +97,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let mut recording = cli::history::Recording::start(&args, &scan_id)?;
     let known = match (&recording, args.new_only) {
         (_, false) => None,
-        (Some(r), true) => r.known_ids()?,
+        (Some(r), true) => r.known_findings()?,
         (None, true) => bail!(
             "--new-only compares with the previous scan in the history: give --state FILE \
              (ROOT / has a default)"

@@ -257,6 +257,23 @@ fn two_scans_new_only_diff_and_history() {
     ] {
         assert_eq!(dj["appeared"][0][key], reported[key], "{key}");
     }
+
+    // a.txt changed *again*: same finding id, other content. That is news
+    // to --new-only (an intruder editing an already reported file must not
+    // hide behind the first report), and `diff` calls it changed.
+    root.write_keep_mtime(A, "Z\n");
+    let fourth = scan(root.path(), &state, &["--new-only"]);
+    assert_eq!(fourth.status, Some(1), "{}", fourth.stderr);
+    let again = found(&json(&fourth));
+    assert_eq!(
+        again, a_found,
+        "the same finding, found again with other content"
+    );
+    let d = tool("diff", &state, &["3", "4", "--format", "json"]);
+    assert_eq!(d.status, Some(1), "{}", d.stderr);
+    let dj = json(&d);
+    assert_eq!(dj["changed"].as_array().map(Vec::len), Some(1), "{dj}");
+    assert_eq!(dj["appeared"], serde_json::json!([]));
 }
 
 /// Hold the lock the way a scan does (flock on STATE.lock).

@@ -19,16 +19,28 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Audit the system mounted at ROOT (default `/`).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Inspect the trust store (the OpenPGP keys headers are checked with).
     #[command(subcommand)]
     Keys(KeysCommand),
     /// Make a minisign key pair for signing waivers and reports (the
     /// secret key is encrypted with a passphrase unless --no-password).
     Keygen(crate::cli::keygen::KeygenArgs),
+    /// Check a report's signature (REPORT.minisig, from `scan --sign-key`)
+    /// and print its trusted comment: host, root, scan id and time. Exit 0
+    /// verified, 1 not verified, 2 on errors.
+    VerifyReport(crate::cli::report_sign::VerifyReportArgs),
     /// Triage interactively: scan ROOT with the TUI attached (every `scan`
     /// option applies), or browse a saved report (--report FILE).
     Tui(Box<crate::cli::tui::TuiArgs>),
+    /// List the scans recorded in the history, one line each; or bound it
+    /// (--prune KEEP); or check that scans still run (--check-age AGE, for
+    /// a monitoring probe: exit 1 when the last complete scan is too old).
+    History(crate::cli::history::HistoryArgs),
+    /// Show the findings that appeared (+), were resolved (-) or changed
+    /// (~) between two scans of the history (default: the last two complete
+    /// scans of a root); exit 0 when none, 1 when any, 2 on error.
+    Diff(crate::cli::history::DiffArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -98,7 +110,8 @@ pub enum Format {
     Text,
     /// One JSON document (schema 2).
     Json,
-    /// JSON Lines, streamed as the scan goes: begin, findings, end.
+    /// JSON Lines shaped as Elastic Common Schema, streamed as the scan
+    /// goes: one alert per finding, then one event for the scan.
     Jsonl,
 }
 
@@ -181,9 +194,10 @@ pub struct ScanArgs {
     /// Keep no history, not even the default one for ROOT `/`.
     #[arg(long)]
     pub no_state: bool,
-    /// Report only findings absent from the previous complete scan of the
-    /// same root in the history (all of them when there is none); the exit
-    /// status counts only those.
+    /// Report only findings that are new since the previous complete scan
+    /// of the same root in the history: absent from it, or with other
+    /// content (all of them when there is none); the exit status counts
+    /// only those.
     #[arg(long)]
     pub new_only: bool,
     /// When another scan holds the history's lock, wait for it instead of

@@ -8,7 +8,7 @@
 //! when ROOT is `/` (canonically) and `--no-state` is not given; a rescue
 //! target (ROOT other than `/`) is never written unless named.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
@@ -83,8 +83,8 @@ impl Recording {
 
     /// Ids of the findings of the previous complete scan of the same root,
     /// or `None` when there is none (`--new-only` then reports all).
-    pub fn known_ids(&self) -> anyhow::Result<Option<HashSet<String>>> {
-        Ok(self.recorder.known_ids()?)
+    pub fn known_findings(&self) -> anyhow::Result<Option<HashMap<String, serde_json::Value>>> {
+        Ok(self.recorder.known_findings()?)
     }
 
     /// The sink to hand the scan (it runs on the scan's thread and sends

@@ -17,7 +17,7 @@
 //!   killed meanwhile leaves no findings and a `running` row that the next
 //!   writer marks `interrupted`.
 //! * Readers: [`History::scans`], [`History::findings`],
-//!   [`History::known_ids`], [`History::prune`], and [`diff()`] between two
+//!   [`History::known_findings`], [`History::prune`], and [`diff()`] between two
 //!   scans' findings.
 //!
 //! Findings are stored losslessly: their columns (id, kind, severity, raw

@@ -3,7 +3,7 @@
 //! `--new-only` compares with, the pair of scans `diff` compares, and
 //! [`History::prune`].
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use rusqlite::{Row, params};
 use serde::Serialize;
@@ -383,23 +383,37 @@ impl History {
         Ok(n.max(0) as u64)
     }
 
-    /// The finding ids of the newest complete scan of `root` numbered below
-    /// `before` (what `--new-only` leaves out), or `None` when there is no
-    /// such scan.
-    pub fn known_ids(
+    /// The findings of the newest complete scan of `root` numbered below
+    /// `before`, by id, each as its JSON without the waiver `decision`
+    /// ([`comparable`]): what `--new-only` leaves out when it is found
+    /// again unchanged. `None` when there is no such scan.
+    pub fn known_findings(
         &self,
         root: &[u8],
         before: i64,
-    ) -> Result<Option<HashSet<String>>, HistoryError> {
+    ) -> Result<Option<HashMap<String, serde_json::Value>>, HistoryError> {
         let Some(previous) = self.last_complete(Some(root), Some(before))? else {
             return Ok(None);
         };
-        let ids: HashSet<String> = self
+        let rows: Vec<(String, String)> = self
             .conn
-            .prepare("SELECT id FROM findings WHERE scan = ?1")
-            .and_then(|mut st| st.query_map([previous.number], |r| r.get(0))?.collect())
+            .prepare("SELECT id, json FROM findings WHERE scan = ?1")
+            .and_then(|mut st| {
+                st.query_map([previous.number], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
             .map_err(self.err())?;
-        Ok(Some(ids))
+        let mut known = HashMap::with_capacity(rows.len());
+        for (id, json) in rows {
+            let value = serde_json::from_str(&json).map_err(|_| HistoryError::Corrupt {
+                path: self.path.clone(),
+                scan: previous.number,
+                column: "json",
+                value: id.clone(),
+            })?;
+            known.insert(id, comparable(value));
+        }
+        Ok(Some(known))
     }
 
     /// The findings of scan `number`, in the order the scan made them.
@@ -521,4 +535,13 @@ impl History {
             kept: kept.max(0) as u64,
         })
     }
+}
+
+/// A finding's JSON as `--new-only` compares it: without the waiver
+/// `decision` (accepting a finding does not make it new).
+pub fn comparable(mut finding: serde_json::Value) -> serde_json::Value {
+    if let Some(o) = finding.as_object_mut() {
+        o.remove("decision");
+    }
+    finding
 }

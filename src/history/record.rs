@@ -8,7 +8,7 @@
 //! that fails (the recorder is gone) is ignored: the history is never a
 //! reason to abort an audit; [`Recorder::record`] reports its own errors.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io;
 
 use crossbeam_channel::{Receiver, Sender};
@@ -251,10 +251,13 @@ impl Recorder {
         self.number
     }
 
-    /// The ids of the findings of the previous complete scan of the same
-    /// root, or `None` when there is none.
-    pub fn known_ids(&self) -> Result<Option<HashSet<String>>, HistoryError> {
-        self.history.known_ids(self.root.as_bytes(), self.number)
+    /// The findings of the previous complete scan of the same root (see
+    /// [`History::known_findings`]), or `None` when there is none.
+    pub fn known_findings(
+        &self,
+    ) -> Result<Option<HashMap<String, serde_json::Value>>, HistoryError> {
+        self.history
+            .known_findings(self.root.as_bytes(), self.number)
     }
 
     /// The sink to hand the scan. Call it once: a second sink is not

@@ -239,7 +239,7 @@ fn outcomes_interrupted_and_failed_are_kept_with_the_error() {
 }
 
 #[test]
-fn known_ids_come_from_the_previous_complete_scan_of_the_same_root() {
+fn known_findings_come_from_the_previous_complete_scan_of_the_same_root() {
     let s = state();
     let a = missing(b"/a", "a");
     let b = missing(b"/b", "b");
@@ -271,9 +271,13 @@ fn known_ids_come_from_the_previous_complete_scan_of_the_same_root() {
     let h = History::open(&s.path).unwrap();
     let rec =
         Recorder::start(h, lock, &ScanStart::now("0000000000000005", "h", "/", "{}")).unwrap();
-    let known = rec.known_ids().unwrap().unwrap();
+    let known = rec.known_findings().unwrap().unwrap();
     assert_eq!(known.len(), 1);
-    assert!(known.contains(&a.id.to_string()));
+    assert_eq!(
+        known[&a.id.to_string()],
+        serde_json::to_value(&a).unwrap(),
+        "the finding as stored, to compare with"
+    );
     rec.finish(Outcome::Complete, None).unwrap();
 
     let lock = StateLock::acquire(&s.path, false).unwrap();
@@ -284,7 +288,11 @@ fn known_ids_come_from_the_previous_complete_scan_of_the_same_root() {
         &ScanStart::now("0000000000000006", "h", "/srv", "{}"),
     )
     .unwrap();
-    assert_eq!(rec.known_ids().unwrap(), None, "no complete scan of /srv");
+    assert_eq!(
+        rec.known_findings().unwrap(),
+        None,
+        "no complete scan of /srv"
+    );
 }
 
 #[test]

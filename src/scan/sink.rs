@@ -12,7 +12,9 @@
 //! [`Collect`] keeps everything in a [`Report`] (what [`super::ScanBuilder::run`]
 //! returns).
 
+use std::collections::HashMap;
 use std::io;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -324,21 +326,23 @@ impl ReportSink for Tee<'_> {
     }
 }
 
-/// Passes on only the findings whose id is not in a known set (`scan
-/// --new-only`: the ids of the previous complete scan), and an end whose
-/// [`ScanEnd::worst`] and finding count are about those alone. Scripts
-/// and the beginning pass unchanged.
+/// Passes on only the findings that are new: whose id is not in a known
+/// set, or whose content differs from the known one (`scan --new-only`:
+/// the findings of the previous complete scan, as JSON without the waiver
+/// `decision`: a file changed again is news, an accepted finding is not);
+/// and an end whose [`ScanEnd::worst`] and finding count are about those
+/// alone. Scripts and the beginning pass unchanged.
 pub struct NewOnly<S> {
     inner: S,
-    known: std::collections::HashSet<String>,
+    known: HashMap<String, serde_json::Value>,
     worst: Option<Severity>,
     passed: u64,
-    end: std::sync::Arc<std::sync::Mutex<Option<ScanEnd>>>,
+    end: Arc<Mutex<Option<ScanEnd>>>,
 }
 
 impl<S: ReportSink> NewOnly<S> {
     /// Filter what reaches `inner`.
-    pub fn new(inner: S, known: std::collections::HashSet<String>) -> NewOnly<S> {
+    pub fn new(inner: S, known: HashMap<String, serde_json::Value>) -> NewOnly<S> {
         NewOnly {
             inner,
             known,
@@ -350,8 +354,21 @@ impl<S: ReportSink> NewOnly<S> {
 
     /// Where the filtered end is put when the scan finishes (what the
     /// exit status is judged on).
-    pub fn end_handle(&self) -> std::sync::Arc<std::sync::Mutex<Option<ScanEnd>>> {
+    pub fn end_handle(&self) -> Arc<Mutex<Option<ScanEnd>>> {
         self.end.clone()
+    }
+
+    fn is_known(&self, finding: &Finding) -> bool {
+        let Some(known) = self.known.get(&finding.id.to_string()) else {
+            return false;
+        };
+        let Ok(mut value) = serde_json::to_value(finding) else {
+            return false;
+        };
+        if let Some(o) = value.as_object_mut() {
+            o.remove("decision");
+        }
+        value == *known
     }
 }
 
@@ -361,7 +378,7 @@ impl<S: ReportSink> ReportSink for NewOnly<S> {
     }
 
     fn finding(&mut self, finding: &Finding) -> io::Result<()> {
-        if self.known.contains(&finding.id.to_string()) {
+        if self.is_known(finding) {
             return Ok(());
         }
         self.passed += 1;

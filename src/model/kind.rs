@@ -38,6 +38,9 @@ pub enum FindingKind {
     FileMissing,
     /// A registered file exists but could not be read or examined.
     FileUnreadable,
+    /// A registered file changed (size, mtime or ctime) while it was read:
+    /// its content was not judged.
+    FileChangedDuringScan,
     // -- Python bytecode and startup hooks (check `bytecode`) --
     /// A legacy-location `.pyc` with no source beside it (importable).
     BytecodeSourceless,
@@ -82,6 +85,7 @@ impl FindingKind {
             FindingKind::FileChanged => "file-changed",
             FindingKind::FileMissing => "file-missing",
             FindingKind::FileUnreadable => "file-unreadable",
+            FindingKind::FileChangedDuringScan => "file-changed-during-scan",
             FindingKind::BytecodeSourceless => "bytecode-sourceless",
             FindingKind::BytecodeUncheckedHash => "bytecode-unchecked-hash",
             FindingKind::BytecodeStale => "bytecode-stale",
@@ -110,6 +114,7 @@ impl FindingKind {
         FindingKind::FileChanged,
         FindingKind::FileMissing,
         FindingKind::FileUnreadable,
+        FindingKind::FileChangedDuringScan,
         FindingKind::BytecodeSourceless,
         FindingKind::BytecodeUncheckedHash,
         FindingKind::BytecodeStale,

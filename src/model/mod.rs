@@ -39,8 +39,8 @@ pub use bytes::Bytes;
 pub use decision::{Decision, Verdict};
 pub use evidence::{
     BytecodeEvidence, DatabaseProblem, Evidence, FileEvidence, HeaderEvidence, HookEvidence,
-    Incomplete, OsError, Problem, Rollup, Stage, TargetKeyEvidence, UnownedEvidence, UnownedWhat,
-    Unread,
+    Incomplete, OsError, Problem, Rollup, Stage, StatTimes, TargetKeyEvidence, UnownedEvidence,
+    UnownedWhat, Unread, Unsettled,
 };
 pub use file::{
     Account, Digest, DigestAlgo, FileAttrs, FileFlags, FileRecord, FileState, Verify, VerifyAttrs,

@@ -107,7 +107,7 @@ pub fn ecs_categories(f: &Finding) -> (&'static [&'static str], &'static [&'stat
         | K::HeaderUnsigned
         | K::PackageNoDigests => (PACKAGE, INFO),
         K::TargetKeyUntrusted => (CONFIGURATION, INFO),
-        K::FileChanged | K::BytecodeStale => (FILE, CHANGE),
+        K::FileChanged | K::FileChangedDuringScan | K::BytecodeStale => (FILE, CHANGE),
         K::FileMissing => (FILE, DELETION),
         K::FileUnreadable | K::BytecodeOrphaned | K::BytecodeForeignMagic => (FILE, INFO),
         K::BytecodeSourceless

@@ -229,6 +229,7 @@ fn action(kind: FindingKind) -> Action {
         FindingKind::TargetKeyUntrusted
         | FindingKind::PackageNoDigests
         | FindingKind::FileUnreadable
+        | FindingKind::FileChangedDuringScan
         | FindingKind::CheckIncomplete => Action::Manual,
     }
 }
@@ -238,6 +239,9 @@ fn manual_note(kind: FindingKind) -> &'static str {
     match kind {
         FindingKind::CheckIncomplete => "a check did not run completely; what it missed is unknown",
         FindingKind::FileUnreadable => "could not be read or examined; look at it by hand",
+        FindingKind::FileChangedDuringScan => {
+            "it changed while it was read: scan again when nothing writes to it"
+        }
         FindingKind::PackageNoDigests => {
             "its files' content cannot be checked; reinstall it from trusted media to be sure"
         }

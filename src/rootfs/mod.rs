@@ -68,6 +68,12 @@ pub struct FileStat {
     pub size: u64,
     /// Modification time, seconds.
     pub mtime: i64,
+    /// Nanoseconds of the modification time.
+    pub mtime_nsec: u32,
+    /// Status change time, seconds.
+    pub ctime: i64,
+    /// Nanoseconds of the status change time.
+    pub ctime_nsec: u32,
     /// Device number of a device node.
     pub rdev: u64,
     /// Device holding the inode.
@@ -77,6 +83,21 @@ pub struct FileStat {
 }
 
 impl FileStat {
+    /// `fstat` of an open file.
+    pub fn of(file: &File) -> io::Result<FileStat> {
+        Ok(FileStat::from_raw(&rustix::fs::fstat(file)?))
+    }
+
+    /// Size, mtime and ctime: what writing to the file changes.
+    pub fn times(&self) -> crate::model::StatTimes {
+        let ns = |s: i64, n: u32| i128::from(s) * 1_000_000_000 + i128::from(n);
+        crate::model::StatTimes {
+            size: self.size,
+            mtime_ns: ns(self.mtime, self.mtime_nsec),
+            ctime_ns: ns(self.ctime, self.ctime_nsec),
+        }
+    }
+
     fn from_raw(st: &rustix::fs::Stat) -> FileStat {
         FileStat {
             mode: st.st_mode,
@@ -84,6 +105,9 @@ impl FileStat {
             gid: st.st_gid,
             size: st.st_size as u64,
             mtime: st.st_mtime,
+            mtime_nsec: st.st_mtime_nsec as u32,
+            ctime: st.st_ctime,
+            ctime_nsec: st.st_ctime_nsec as u32,
             rdev: st.st_rdev,
             dev: st.st_dev,
             ino: st.st_ino,

@@ -310,6 +310,25 @@ impl FileCheck<'_> {
                 }
             }
         }
+        // A file written to while it was read has no one content to judge
+        // (a package manager, a log, or someone covering tracks): said as
+        // such, not as a verdict on bytes that never existed together.
+        if let Some(file) = opened.as_ref()
+            && out.bytes_hashed > 0
+            && let Ok(after) = rootfs::FileStat::of(file)
+            && after.times() != entry.stat.times()
+        {
+            out.finding = Some(FileVerdict {
+                kind: FindingKind::FileChangedDuringScan,
+                severity: Severity::Medium,
+                evidence: Evidence::Unsettled(Box::new(crate::model::Unsettled {
+                    flags: rec.flags,
+                    before: entry.stat.times(),
+                    after: after.times(),
+                })),
+            });
+            return out;
+        }
         let mut xattrs = rootfs::Xattrs::new(&entry, opened.as_ref());
 
         if flags.contains(VerifyAttrs::LINKTO) {
@@ -695,6 +714,51 @@ mod tests {
         };
         assert_eq!(e.verify.to_string(), "..5......");
         assert!(e.actual.digest.is_some());
+    }
+
+    /// A file written to while it is hashed is `file-changed-during-scan`,
+    /// not a verdict on its content (rootaudit 9, TOCTTOU). The read is
+    /// slowed by a throttle so that the write lands in the middle of it.
+    #[test]
+    fn a_file_written_while_it_is_read_is_not_judged() {
+        use sha2::Digest as _;
+        const LEN: usize = 1 << 20;
+        let t = tempfile::tempdir().unwrap();
+        let content = vec![b'x'; LEN];
+        std::fs::write(t.path().join("log"), &content).unwrap();
+        let root = Root::open(t.path()).unwrap();
+        let accounts = Accounts::default();
+        // 1 MiB at 2 MiB/s: half a second of reading.
+        let throttle = crate::check::throttle::Throttle::new(2.0 * LEN as f64);
+        let check = FileCheck {
+            root: &root,
+            accounts: &accounts,
+            throttle: Some(&throttle),
+        };
+        let mut rec = crate::testutil::file_record("/log");
+        rec.size = LEN as u64;
+        rec.digest_algo = crate::model::DigestAlgo::Sha256;
+        rec.digest = sha2::Sha256::digest(&content).to_vec();
+        rec.verify = VerifyAttrs::DIGEST | VerifyAttrs::SIZE;
+        let path = t.path().join("log");
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            // Same size, other bytes: only the times tell.
+            let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+            std::os::unix::fs::FileExt::write_all_at(&f, b"y", 0).unwrap();
+        });
+        let out = check.verify(&rec, false);
+        writer.join().unwrap();
+        let v = out.finding.expect("a finding");
+        assert_eq!(v.kind, FindingKind::FileChangedDuringScan);
+        let Evidence::Unsettled(u) = &v.evidence else {
+            panic!("{:?}", v.evidence)
+        };
+        assert_eq!((u.before.size, u.after.size), (LEN as u64, LEN as u64));
+        assert!(u.after.mtime_ns > u.before.mtime_ns, "{u:?}");
+        // Left alone, the same file is judged (here: its first byte changed).
+        let out = check.verify(&rec, false);
+        assert_eq!(out.finding.unwrap().kind, FindingKind::FileChanged);
     }
 
     /// Registered files on a kernel pseudo-filesystem (ROOT `/`, or a

@@ -33,6 +33,9 @@ pub enum Evidence {
         #[serde(rename = "config", serialize_with = "flags_config")]
         flags: FileFlags,
     },
+    /// `file-changed-during-scan`: the file's status before it was read
+    /// and after.
+    Unsettled(Box<Unsettled>),
     /// `file-unreadable` when the file could not even be looked up.
     Unexaminable {
         /// The record's flags.
@@ -73,6 +76,7 @@ impl Evidence {
         match self {
             Evidence::File(e) => e.describe(out),
             Evidence::Missing { .. } => out.extend_from_slice(b"registered file is missing"),
+            Evidence::Unsettled(e) => e.describe(out),
             Evidence::Unexaminable { error, .. } => {
                 put(out, format_args!("could not examine: {}", error.text))
             }
@@ -98,6 +102,7 @@ impl Evidence {
         match self {
             Evidence::File(e) => Some(e.flags),
             Evidence::Missing { flags } | Evidence::Unexaminable { flags, .. } => Some(*flags),
+            Evidence::Unsettled(u) => Some(u.flags),
             _ => None,
         }
     }
@@ -118,6 +123,54 @@ impl Evidence {
             Evidence::Bytecode(b) => b.tree(),
             _ => None,
         }
+    }
+}
+
+/// What `fstat` said of a file before it was read and after
+/// (`file-changed-during-scan`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unsettled {
+    /// The record's flags.
+    #[serde(rename = "config", serialize_with = "flags_config")]
+    pub flags: FileFlags,
+    /// Before the read.
+    pub before: StatTimes,
+    /// After the read.
+    pub after: StatTimes,
+}
+
+/// The parts of a file's status that change when it is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct StatTimes {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: i128,
+    /// Status change time, nanoseconds since the Unix epoch.
+    pub ctime_ns: i128,
+}
+
+impl Unsettled {
+    fn describe(&self, out: &mut Vec<u8>) {
+        let (b, a) = (&self.before, &self.after);
+        let mut what = Vec::new();
+        if b.size != a.size {
+            what.push(format!("size {} -> {}", b.size, a.size));
+        }
+        if b.mtime_ns != a.mtime_ns {
+            what.push("mtime".to_string());
+        }
+        if b.ctime_ns != a.ctime_ns {
+            what.push("ctime".to_string());
+        }
+        put(
+            out,
+            format_args!(
+                "the file changed while it was read ({}): its content was not judged; \
+                 scan again when nothing writes to it",
+                what.join(", ")
+            ),
+        );
     }
 }
 

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Command::History(args) => cli::history::run_history(args),
         Command::Diff(args) => cli::history::run_diff(args),
         Command::VerifyReport(args) => cli::report_sign::verify_report(args),
+        Command::Kit(cmd) => cli::kit::run(cmd),
         Command::SandboxCheck { root } => sandbox_check(&root),
     };
     result.unwrap_or_else(fail)
@@ -202,6 +203,13 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
 /// the refusals (report, keys and waiver key inside ROOT), the trust store,
 /// the verified waivers and the builder with every option.
 fn prepare_scan(args: &ScanArgs) -> anyhow::Result<(ScanBuilder, Arc<Counters>)> {
+    // Run from a rescue kit: say so, and how to check it (never under
+    // --quiet: cron stays silent).
+    if !args.quiet
+        && let Some(notice) = cli::kit::notice_if_kit()
+    {
+        let _ = rootaudit::output::Terminal::new(io::stderr()).line(notice.as_bytes());
+    }
     let checks = match &args.checks {
         None => CheckSet::all(),
         Some(list) => CheckSet::only(list.iter().filter_map(|c| c.check())),

@@ -17,6 +17,7 @@ mod confinement;
 mod cron;
 mod dist;
 mod dpkg;
+mod kit;
 mod ecs;
 mod history;
 mod layering;

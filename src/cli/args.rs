@@ -7,10 +7,22 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use rootaudit::check::CheckKind;
 use rootaudit::model::Severity;
 
+/// `rootaudit --version`: the version, then the commit, target triple and
+/// linkage `build.rs` recorded (`-V` prints the first line only).
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit: ",
+    env!("ROOTAUDIT_COMMIT"),
+    "\ntarget: ",
+    env!("ROOTAUDIT_TARGET"),
+    "\nstatic: ",
+    env!("ROOTAUDIT_STATIC"),
+);
+
 /// Offline integrity auditor: verifies a Linux root against its own package
 /// database, with trust anchored outside the target.
 #[derive(Parser, Debug)]
-#[command(name = "rootaudit", version, about, long_about = None)]
+#[command(name = "rootaudit", version, long_version = LONG_VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -41,6 +53,10 @@ pub enum Command {
     /// (~) between two scans of the history (default: the last two complete
     /// scans of a root); exit 0 when none, 1 when any, 2 on error.
     Diff(crate::cli::history::DiffArgs),
+    /// Rescue kits (scripts/kit): check a kit folder's signed SHA256SUMS,
+    /// its files and the running binary.
+    #[command(subcommand)]
+    Kit(crate::cli::kit::KitCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.

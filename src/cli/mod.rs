@@ -9,6 +9,7 @@ pub mod guard;
 pub mod history;
 pub mod host;
 pub mod keygen;
+pub mod kit;
 pub mod panic;
 pub mod password;
 pub mod progress;

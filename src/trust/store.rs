@@ -127,7 +127,7 @@ impl TrustStore {
     }
 
     /// Load every key file under each of `dirs` (walked recursively; dot
-    /// files, `README*` and `*.md` are not key files). A folder that cannot
+    /// files, `README*`, `*.md` and `FINGERPRINTS` are not key files). A folder that cannot
     /// be read is an error; a file that holds no usable key is a
     /// [`KeyProblem`].
     pub fn load(dirs: &[PathBuf]) -> Result<TrustStore, TrustError> {
@@ -185,7 +185,12 @@ impl TrustStore {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if name.starts_with('.') || name.starts_with("README") || name.ends_with(".md") {
+            // FINGERPRINTS: the key list a rescue kit's keys/ holds.
+            if name.starts_with('.')
+                || name.starts_with("README")
+                || name.ends_with(".md")
+                || name == "FINGERPRINTS"
+            {
                 continue;
             }
             match std::fs::metadata(&path) {

@@ -302,6 +302,44 @@ fn accept_with_a_reason_then_undo() {
 }
 
 #[test]
+fn a_reason_ending_in_plus_age_sets_an_expiry() {
+    let mut s = state(ASCII, (80, 24));
+    key(&mut s, KeyCode::Char('n'));
+    let item = s.selected_item().unwrap();
+    key(&mut s, KeyCode::Char('a'));
+    keys(&mut s, "vendor hotfix, until the update +30d");
+    assert_eq!(key(&mut s, KeyCode::Enter), Action::Decided(vec![item]));
+    let d = s.items[item as usize].decision.clone().unwrap();
+    assert_eq!(d.reason, "vendor hotfix, until the update");
+    assert_eq!(d.expires, Some(1_764_300_000 + 30 * 86_400));
+
+    // A bad age decides nothing and says why; an age alone is no reason.
+    key(&mut s, KeyCode::Char('u'));
+    for text in ["hotfix +30x", "+2w"] {
+        key(&mut s, KeyCode::Char('a'));
+        keys(&mut s, text);
+        assert_eq!(key(&mut s, KeyCode::Enter), Action::None, "{text}");
+        assert!(s.items[item as usize].decision.is_none(), "{text}");
+        assert!(
+            s.notice
+                .as_deref()
+                .unwrap_or("")
+                .contains("nothing changed"),
+            "{text}"
+        );
+    }
+    // A `+` inside the reason is just text.
+    key(&mut s, KeyCode::Char('a'));
+    keys(&mut s, "C++ runtime +2w");
+    key(&mut s, KeyCode::Enter);
+    let d = s.items[item as usize].decision.clone().unwrap();
+    assert_eq!(
+        (d.reason.as_str(), d.expires),
+        ("C++ runtime", Some(1_764_300_000 + 14 * 86_400))
+    );
+}
+
+#[test]
 fn an_empty_reason_decides_nothing() {
     let mut s = state(ASCII, (80, 24));
     key(&mut s, KeyCode::Char('n'));

@@ -370,8 +370,8 @@ fn finish_prompt(state: &mut AppState, p: Prompt) -> Action {
             state.notice = Some("a decision needs a reason: nothing changed".into());
             Action::None
         }
-        Purpose::Accept(targets) => decide(state, targets, Verdict::Accepted, p.text),
-        Purpose::Flag(targets) => decide(state, targets, Verdict::Flagged, p.text),
+        Purpose::Accept(targets) => decide_with(state, targets, Verdict::Accepted, &p.text),
+        Purpose::Flag(targets) => decide_with(state, targets, Verdict::Flagged, &p.text),
         Purpose::Export => {
             let dir = p.text.trim().to_string();
             if dir.is_empty() {
@@ -383,12 +383,52 @@ fn finish_prompt(state: &mut AppState, p: Prompt) -> Action {
     }
 }
 
-fn decide(state: &mut AppState, targets: Vec<u32>, verdict: Verdict, reason: String) -> Action {
+/// Decide with the prompt's text: a reason, and an optional expiry.
+fn decide_with(state: &mut AppState, targets: Vec<u32>, verdict: Verdict, text: &str) -> Action {
+    match split_expiry(text, state.now) {
+        Ok((reason, _)) if reason.is_empty() => {
+            state.notice = Some("a decision needs a reason: nothing changed".into());
+            Action::None
+        }
+        Ok((reason, expires)) => decide(state, targets, verdict, reason, expires),
+        Err(e) => {
+            state.notice = Some(e);
+            Action::None
+        }
+    }
+}
+
+/// A reason may end with `+AGE` (`+30d`, `+12h`, `+2w`, as `history
+/// --check-age` reads ages): the decision expires that long from now.
+fn split_expiry(text: &str, now: u64) -> Result<(String, Option<u64>), String> {
+    let text = text.trim();
+    let (rest, last) = text.rsplit_once(char::is_whitespace).unwrap_or(("", text));
+    let Some(age) = last.strip_prefix('+') else {
+        return Ok((text.to_string(), None));
+    };
+    match crate::history::parse_age(age) {
+        Ok(d) => Ok((
+            rest.trim().to_string(),
+            Some(now.saturating_add(d.as_secs())),
+        )),
+        Err(e) => Err(format!(
+            "{last:?} is not an expiry ({e}; e.g. +30d, +12h, +2w): nothing changed"
+        )),
+    }
+}
+
+fn decide(
+    state: &mut AppState,
+    targets: Vec<u32>,
+    verdict: Verdict,
+    reason: String,
+    expires: Option<u64>,
+) -> Action {
     let d = Decision {
         verdict,
-        reason: reason.trim().to_string(),
+        reason,
         at: state.now,
-        expires: None,
+        expires,
     };
     for &i in &targets {
         state.items[i as usize].decision = Some(d.clone());

@@ -269,8 +269,8 @@ fn status_line(state: &AppState, frame: &mut Frame<'_>, area: Rect) {
         Screen::Prompt(p) => {
             let label = match &p.purpose {
                 Purpose::Filter => "filter: ".to_string(),
-                Purpose::Accept(v) => format!("accept {} finding(s), reason: ", v.len()),
-                Purpose::Flag(v) => format!("flag {} finding(s), reason: ", v.len()),
+                Purpose::Accept(v) => format!("accept {} finding(s), reason [+30d]: ", v.len()),
+                Purpose::Flag(v) => format!("flag {} finding(s), reason [+30d]: ", v.len()),
                 Purpose::Export => "export into folder: ".to_string(),
             };
             let cursor = if t.ascii { "_" } else { "▏" };

@@ -679,3 +679,47 @@ fn the_schema_1_fixture_opens_lists_and_diffs() {
         "{out}"
     );
 }
+
+/// `scan /` by a user who cannot write `/var/lib/rootaudit` still scans,
+/// and says on standard error that it keeps no history; `--new-only`
+/// (which needs the history) stays an error.
+#[test]
+fn an_unprivileged_scan_of_slash_keeps_no_history_and_says_so() {
+    // SAFETY: plain getter.
+    let root_user = unsafe { libc::geteuid() } == 0;
+    if !root_user || !missing_tools(&["runuser"]).is_empty() || Path::new(DEFAULT).exists() {
+        eprintln!("SKIPPING: needs root and runuser, and no {DEFAULT} on this machine");
+        return;
+    }
+    // A copy of the binary any user can run.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = dir.path().join("rootaudit");
+    std::fs::copy(ROOTAUDIT, &bin).unwrap();
+    let as_nobody = |extra: &[&str]| {
+        run_with_timeout(
+            Command::new("runuser")
+                .args(["-u", "nobody", "--"])
+                .arg(&bin)
+                .args(["scan", "/", "--checks", "none", "--format", "json"])
+                .args(extra)
+                .current_dir(dir.path()),
+            COMMAND_TIMEOUT,
+        )
+    };
+    let r = as_nobody(&[]);
+    assert_eq!(r.status, Some(0), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("rootaudit: no history kept: ")
+            && r.stderr.contains("Permission denied")
+            && r.stderr.lines().count() == 1,
+        "{}",
+        r.stderr
+    );
+    assert!(!Path::new(DEFAULT).exists(), "nothing was created");
+    let r = as_nobody(&["--new-only"]);
+    assert_eq!(r.status, Some(2), "{}", r.stderr);
+}
+
+/// The default state file of ROOT `/`.
+const DEFAULT: &str = "/var/lib/rootaudit/state.sqlite";

@@ -42,6 +42,18 @@ pub fn state_path(args: &ScanArgs) -> Option<PathBuf> {
     (root == Path::new("/")).then(|| PathBuf::from(DEFAULT_STATE))
 }
 
+/// True when `e` comes down to a permission or a read-only file system.
+fn cannot_write(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            )
+        })
+    })
+}
+
 /// One scan being recorded in the history: the open state database, its
 /// lock (held until this is dropped) and the scan's row.
 pub struct Recording {
@@ -58,6 +70,26 @@ impl Recording {
         let Some(path) = state_path(args) else {
             return Ok(None);
         };
+        match Recording::open(args, scan_id, &path) {
+            // The default history of ROOT `/` where this user (or a
+            // read-only system) cannot write: the scan still runs, and says
+            // it keeps no history. A named --state, --new-only (which needs
+            // the history) and a held lock stay errors.
+            Err(e) if args.state.is_none() && !args.new_only && cannot_write(&e) => {
+                let notice = format!(
+                    "rootaudit: no history kept: {e:#} (--state FILE to keep one elsewhere, \
+                     --no-state to say none)"
+                );
+                let _ = rootaudit::output::Terminal::new(std::io::stderr())
+                    .line(notice.replace('\n', " ").as_bytes());
+                Ok(None)
+            }
+            r => r.map(Some),
+        }
+    }
+
+    fn open(args: &ScanArgs, scan_id: &str, path: &Path) -> anyhow::Result<Recording> {
+        let path = path.to_path_buf();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
             && !parent.exists()
         {
@@ -78,7 +110,7 @@ impl Recording {
             options(args).to_string(),
         );
         let recorder = Recorder::start(history, lock, &start)?;
-        Ok(Some(Recording { recorder }))
+        Ok(Recording { recorder })
     }
 
     /// Ids of the findings of the previous complete scan of the same root,

@@ -10,6 +10,7 @@
 #[macro_use]
 mod util;
 
+mod apk;
 mod bench_smoke;
 mod bytecode;
 mod cli;
@@ -23,8 +24,11 @@ mod history;
 mod layering;
 mod minisign;
 mod otherdb;
+mod pacman;
 mod parity;
+mod pkgsrc;
 mod plan;
+mod portage;
 mod report;
 mod report_sign;
 mod scripts;

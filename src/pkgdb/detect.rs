@@ -26,6 +26,14 @@ impl DbFormat {
     pub const RPM_NDB: DbFormat = DbFormat("rpm-ndb");
     /// dpkg's `status` and `info/` files.
     pub const DPKG: DbFormat = DbFormat("dpkg");
+    /// Gentoo portage's `var/db/pkg` (the vdb).
+    pub const PORTAGE: DbFormat = DbFormat("portage");
+    /// pkgsrc's `PKG_DBDIR` of `+CONTENTS` packing lists.
+    pub const PKGSRC: DbFormat = DbFormat("pkgsrc");
+    /// pacman's local database (`var/lib/pacman/local`).
+    pub const PACMAN: DbFormat = DbFormat("pacman");
+    /// apk's installed database (`lib/apk/db/installed`).
+    pub const APK: DbFormat = DbFormat("apk");
 
     /// A format named `name` (kebab-case), for a table of one's own.
     pub const fn new(name: &'static str) -> DbFormat {
@@ -106,6 +114,42 @@ pub static FORMATS: &[FormatSpec] = &[
         together: true,
         open: |root, rel| Ok(Source::dpkg(dpkg::open(root, rel)?)),
     },
+    FormatSpec {
+        format: DbFormat::PACMAN,
+        // Arch Linux and its derivatives: one directory per package.
+        locations: &["var/lib/pacman/local"],
+        file_name: "local",
+        together: false,
+        open: |root, rel| Ok(super::pacman::source(super::pacman::open(root, rel)?)),
+    },
+    FormatSpec {
+        format: DbFormat::APK,
+        // Alpine Linux (apk-tools 2 and 3 both write this text file).
+        locations: &["lib/apk/db/installed"],
+        file_name: "installed",
+        together: false,
+        open: |root, rel| Ok(super::apk::source(super::apk::open(root, rel)?)),
+    },
+    FormatSpec {
+        format: DbFormat::PORTAGE,
+        // Gentoo. NetBSD's pkgsrc uses `var/db/pkg` too: the reader tells
+        // them apart by content and passes it on (see `open_with`).
+        locations: &["var/db/pkg"],
+        file_name: "",
+        together: false,
+        open: |root, rel| super::portage::source(root, rel),
+    },
+    FormatSpec {
+        format: DbFormat::PKGSRC,
+        // pkgsrc ≥ 2020 (`PREFIX/pkgdb`), NetBSD and older pkgsrc, MINIX,
+        // SmartOS and macOS (`/opt/pkg`); else `PKG_DBDIR` from the
+        // target's settings.
+        locations: super::pkgsrc::LOCATIONS,
+        file_name: "",
+        // Settings files name the directory: not databases of their own.
+        together: true,
+        open: |root, rel| super::pkgsrc::source(root, rel),
+    },
 ];
 
 /// [`open_with`] the built-in [`FORMATS`].
@@ -171,7 +215,7 @@ pub fn open_with(
             }
         }
     }
-    let Some((spec, rel)) = found.first().cloned() else {
+    if found.is_empty() {
         return Err(Error::NoDatabase {
             root: root.path().to_path_buf(),
             looked: candidates
@@ -180,8 +224,29 @@ pub fn open_with(
                 .collect::<Vec<_>>()
                 .join(", "),
         });
+    }
+    let mut db = loop {
+        let (spec, rel) = found[0].clone();
+        match (spec.open)(root, &rel) {
+            Ok(db) => break db,
+            // Two formats can claim one location (`var/db/pkg`: portage,
+            // and pkgsrc on NetBSD): one that does not recognise what is
+            // there leaves it to the next that claims it. Nothing else
+            // falls through: a damaged database is never traded for
+            // another one.
+            Err(Error::Database {
+                reason: crate::error::DatabaseError::UnknownFormat,
+                ..
+            }) if found[1..]
+                .iter()
+                .any(|(f, p)| *p == rel && f.format != spec.format) =>
+            {
+                found.remove(0);
+            }
+            Err(e) => return Err(e),
+        }
     };
-    let mut db = (spec.open)(root, &rel)?;
+    let (spec, rel) = found[0].clone();
     // The same file can be listed twice (usr/lib/sysimage/rpm is often a
     // symlink target of var/lib/rpm); report only distinct databases.
     let used = root
@@ -196,7 +261,10 @@ pub fn open_with(
             == used;
         // dpkg reads `status.d` beside `status` as part of one database.
         let together = f.format == spec.format && spec.together;
-        if !same && !together {
+        // A directory format's location that holds the database used (a
+        // `--dbpath` directory) is not another database.
+        let holds = rel.starts_with(&p);
+        if !same && !together && !holds {
             db.also_found.push((f.format, Path::new("/").join(p)));
         }
     }

@@ -21,9 +21,13 @@
 //! A new database format is a new submodule (a [`Backend`]) plus one row
 //! of [`FORMATS`].
 
+pub mod apk;
 pub mod detect;
 pub mod dpkg;
 pub mod ownership;
+pub mod pacman;
+pub mod pkgsrc;
+pub mod portage;
 pub mod rpm;
 pub mod source;
 

@@ -79,8 +79,11 @@ pub(crate) fn lines<'a>(state: &AppState, t: &Theme, it: &Item) -> Vec<Line<'a>>
             (_, Some((verdict, Some(signer)))) => format!("{verdict}, signed by key {signer}"),
             (_, Some((verdict, None))) => verdict.clone(),
             (Some(h), None) => h.as_str().to_string(),
-            (None, None) if state.info.database == "dpkg" => {
-                "none: dpkg records no signed package header".to_string()
+            (None, None) if !state.info.database.starts_with("rpm") => {
+                format!(
+                    "none: {} records no signed package header",
+                    state.info.database
+                )
             }
             (None, None) => "not judged (check `headers` did not run)".to_string(),
         };

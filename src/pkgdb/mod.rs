@@ -1,7 +1,5 @@
 //! Package databases: where the target says what it installed.
 //!
-//! Package databases: where the target says what it installed.
-//!
 //! Every supported format gives the same shape: [`Package`]s, each with the
 //! [`FileRecord`]s it registered, streamed a batch at a time by a [`Source`]
 //! (what [`open`] returns; a scan reads it twice and never holds it whole),
@@ -15,8 +13,10 @@
 //!   ([`OwnershipIndex`]);
 //! * the formats: [`rpm::sqlite`] (`rpmdb.sqlite`: Fedora ≥ 33, RHEL ≥ 9,
 //!   openSUSE, Amazon Linux 2023), [`rpm::bdb`] (BerkeleyDB `Packages`:
-//!   RHEL/CentOS 7–8, SLES 12), [`rpm::ndb`] (`Packages.db`: SLES 15), and
-//!   [`dpkg`] (Debian, Ubuntu).
+//!   RHEL/CentOS 7–8, SLES 12), [`rpm::ndb`] (`Packages.db`: SLES 15),
+//!   [`dpkg`] (Debian, Ubuntu), [`pacman`] (Arch), [`apk`] (Alpine),
+//!   [`portage`] (Gentoo's `var/db/pkg`) and [`pkgsrc`] (NetBSD, SmartOS,
+//!   macOS, MINIX).
 //!
 //! A new database format is a new submodule (a [`Backend`]) plus one row
 //! of [`FORMATS`].

@@ -61,8 +61,8 @@ use crate::trust::TrustStore;
 use crate::waiver::WaiverFile;
 pub use catalogue::Catalogue;
 pub use sink::{
-    AlsoFound, Collect, DatabaseInfo, NewOnly, Report, ReportSink, SandboxInfo, ScanEnd, ScanInfo, Summary,
-    Tee, TrustInfo, TrustProblem, WaiverCounts, WaiverInfo,
+    AlsoFound, Collect, DatabaseInfo, NewOnly, Report, ReportSink, SandboxInfo, ScanEnd, ScanInfo,
+    Summary, Tee, TrustInfo, TrustProblem, WaiverCounts, WaiverInfo,
 };
 
 /// Largest account file read from the target (a hostile one could be huge).

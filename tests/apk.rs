@@ -7,7 +7,7 @@
 //! Tests needing realdata skip with a message when it is absent.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use base64::Engine as _;
@@ -16,27 +16,6 @@ use rootaudit::rootfs::{Root, S_IFDIR, S_IFMT};
 use sha1::Digest as _;
 
 use crate::util::*;
-
-fn otherdb(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/realdata/otherdb")
-        .join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPING: {} absent", p.display());
-        None
-    }
-}
-
-/// A copy of `otherdb/REL` (its root at `dir/root`).
-fn realdata_copy(rel: &str) -> Option<(tempfile::TempDir, PathBuf)> {
-    let src = otherdb(rel)?;
-    let t = tempfile::tempdir().unwrap();
-    let root = t.path().join("root");
-    run_ok(Command::new("cp").arg("-r").arg(&src).arg(&root));
-    Some((t, root))
-}
 
 /// Paths of the findings whose verify string has a `5`.
 fn digest_mismatches(audit: &Audit) -> BTreeSet<String> {
@@ -58,7 +37,7 @@ fn real_databases_parse_whole() {
         ("apk/zerotier-alpine-3.20.3", 16, 110, 56, 5),
         ("apk/snell-alpine-3.23.4-aarch64", 20, 172, 113, 10),
     ] {
-        let Some((_t, root)) = realdata_copy(rel) else {
+        let Some((_t, root)) = realdata_copy(&format!("otherdb/{rel}")) else {
             return;
         };
         let r = Root::open(&root).unwrap();
@@ -102,7 +81,7 @@ fn real_databases_parse_whole() {
 /// are configuration (under the protected `/etc`).
 #[test]
 fn real_zerotier_three_edited_files() {
-    let Some((_t, root)) = realdata_copy("apk/zerotier-alpine-3.20.3") else {
+    let Some((_t, root)) = realdata_copy("otherdb/apk/zerotier-alpine-3.20.3") else {
         return;
     };
     let audit = rootaudit_json_at(&root, &["--checks", "files"]);
@@ -121,7 +100,7 @@ fn real_zerotier_three_edited_files() {
 /// and `/proc`'s mode (0555 recorded, the layer's mount point 0755).
 #[test]
 fn real_alpine_310_image() {
-    let Some(tarball) = otherdb("apk/trivy-alpine-3.10-image/alpine-310.tar.gz") else {
+    let Some(tarball) = realdata("otherdb/apk/trivy-alpine-3.10-image/alpine-310.tar.gz") else {
         return;
     };
     let t = tempfile::tempdir().unwrap();

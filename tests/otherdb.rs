@@ -23,20 +23,6 @@ const SLES12_BDB: &str = "rpmdb/fossa/sles12sp4/Packages";
 const SLE15_NDB: &str = "rpmdb/sle15-bci/Packages.db";
 const AL2023_SQLITE: &str = "rpmdb/amazonlinux2023-plain/rpmdb.sqlite";
 
-/// A file under `../shared/realdata`, or `None` (with a message) when the
-/// folder is absent.
-fn realdata(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/realdata")
-        .join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPING: {} absent", p.display());
-        None
-    }
-}
-
 /// True when `tools` are installed; otherwise skip (developer) or fail (CI).
 fn have(tools: &[&str]) -> bool {
     let missing = missing_tools(tools);

@@ -16,22 +16,6 @@ use rootaudit::rootfs::{Root, S_IFDIR, S_IFMT};
 
 use crate::util::*;
 
-/// A copy of `otherdb/REL` in a temporary directory (its root at
-/// `dir/root`), or `None` (with a message) when realdata is absent.
-fn realdata_copy(rel: &str) -> Option<(tempfile::TempDir, PathBuf)> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/realdata/otherdb")
-        .join(rel);
-    if !src.exists() {
-        eprintln!("SKIPPING: {} absent", src.display());
-        return None;
-    }
-    let t = tempfile::tempdir().unwrap();
-    let root = t.path().join("root");
-    run_ok(Command::new("cp").arg("-r").arg(&src).arg(&root));
-    Some((t, root))
-}
-
 /// True when `tools` are installed and this runs as root; otherwise skip
 /// (developer) or fail (CI).
 fn have(tools: &[&str]) -> bool {
@@ -69,7 +53,7 @@ fn is_root() -> bool {
 /// directory entries and there are 108 `%BACKUP%` lines (NEW-DATA.md).
 #[test]
 fn real_2019_database_parses_whole() {
-    let Some((_t, root)) = realdata_copy("pacman/alpm.rs-2019") else {
+    let Some((_t, root)) = realdata_copy("otherdb/pacman/alpm.rs-2019") else {
         return;
     };
     let r = Root::open(&root).unwrap();
@@ -137,7 +121,7 @@ fn real_2019_database_parses_whole() {
 /// the digest column is compared.
 #[test]
 fn real_2026_edited_backup_file_is_the_one_digest_mismatch() {
-    let Some((_t, root)) = realdata_copy("pacman/arch-base-2026-verify") else {
+    let Some((_t, root)) = realdata_copy("otherdb/pacman/arch-base-2026-verify") else {
         return;
     };
     let audit = rootaudit_json_at(&root, &["--checks", "files"]);
@@ -162,7 +146,7 @@ fn real_2026_edited_backup_file_is_the_one_digest_mismatch() {
 /// The syft `gmp` entry (an mtree and `%FILES%`, no installed files).
 #[test]
 fn real_syft_entry_parses() {
-    let Some((_t, root)) = realdata_copy("pacman/syft-gmp") else {
+    let Some((_t, root)) = realdata_copy("otherdb/pacman/syft-gmp") else {
         return;
     };
     let r = Root::open(&root).unwrap();

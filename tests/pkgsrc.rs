@@ -8,7 +8,7 @@ use std::path::Path;
 use rootaudit::pkgdb::pkgsrc;
 use rootaudit::rootfs::{Root, S_IFLNK};
 
-use crate::portage::{copy_tree, realdata};
+use crate::portage::copy_tree;
 use crate::util::*;
 
 const MINIX: &str = "otherdb/pkgsrc/minix-3.2.1";

@@ -4,7 +4,7 @@
 //! repository), and hand-built vdbs damaged one way at a time.
 
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 use rootaudit::pkgdb::portage;
@@ -13,19 +13,6 @@ use rootaudit::rootfs::{Root, S_IFDIR, S_IFLNK};
 use crate::util::*;
 
 const GENTOO: &str = "otherdb/gentoo/arm64-stage-2021";
-
-/// `../shared/realdata/REL`, or `None` (with a message) when absent.
-pub fn realdata(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/realdata")
-        .join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPING: {} absent", p.display());
-        None
-    }
-}
 
 /// Copy the tree `from` into `to`, writable.
 pub fn copy_tree(from: &Path, to: &Path) {

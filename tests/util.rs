@@ -1271,3 +1271,27 @@ pub fn host_digests(p: &Path) -> Option<(String, String, u64)> {
         data.len() as u64,
     ))
 }
+
+/// `../shared/realdata/REL` (see its README), or `None`, with a message,
+/// when that folder is absent: tests on real data skip cleanly without it.
+pub fn realdata(rel: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/realdata")
+        .join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPING: {} absent", p.display());
+        None
+    }
+}
+
+/// A writable copy of `../shared/realdata/REL` at `dir/root` in a temporary
+/// directory, or `None` (with a message) when it is absent.
+pub fn realdata_copy(rel: &str) -> Option<(TempDir, PathBuf)> {
+    let src = realdata(rel)?;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("root");
+    run_ok(Command::new("cp").arg("-r").arg(&src).arg(&root));
+    Some((t, root))
+}

@@ -40,6 +40,8 @@
 
 pub mod check;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod history;
 pub mod model;
 pub mod output;

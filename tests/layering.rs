@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 /// The stages, lowest first; `error` sits with the model (it names no
 /// stage above it).
 const STAGES: &[&str] = &[
-    "model", "error", "sign", "rootfs", "pkgdb", "trust", "check", "waiver", "scan", "history",
-    "output", "tui",
+    "model", "error", "sign", "rootfs", "pkgdb", "trust", "check", "fuzz", "waiver", "scan",
+    "history", "output", "tui",
 ];
 
 fn rank(stage: &str) -> Option<usize> {

@@ -1,0 +1,6 @@
+//! Fuzz target: `rootaudit::fuzz::rpm_sqlite_blob`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(init: rootaudit_fuzz::init(), |data: &[u8]| {
+    rootaudit::fuzz::rpm_sqlite_blob(data);
+});

@@ -411,3 +411,66 @@ fn scan_of_this_debian_host_works() {
     assert_eq!(a.json["database"]["packages"], installed as u64);
     assert!(a.json["summary"]["files_checked"].as_u64().unwrap() > 0);
 }
+
+/// A package whose `.list` names a million paths (rootaudit 9, defect 2):
+/// only the first `MAX_FILES_PER_PACKAGE` are kept, a `check-incomplete`
+/// finding says so, and reading the database stays well under 256 MiB
+/// (peak RSS of the child, from GNU time's rusage; not a timing).
+#[test]
+fn a_package_listing_a_million_files_is_capped() {
+    if !missing_tools(&["/usr/bin/time"]).is_empty() && !Path::new("/usr/bin/time").is_file() {
+        assert!(std::env::var_os("CI").is_none(), "GNU time missing in CI");
+        eprintln!("SKIPPING: GNU time (/usr/bin/time) missing");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    init_root(root);
+    std::fs::write(
+        root.join("var/lib/dpkg/status"),
+        "Package: huge\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n\
+         Maintainer: x\nDescription: x\n\n",
+    )
+    .unwrap();
+    let mut list = String::with_capacity(30 << 20);
+    for i in 0..1_000_000u32 {
+        list.push_str(&format!("/usr/share/huge/f{i:07}\n"));
+    }
+    std::fs::write(root.join("var/lib/dpkg/info/huge.list"), list).unwrap();
+    let rss = t.path().join("rss");
+    let r = run_with_timeout(
+        Command::new("/usr/bin/time")
+            .arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(&rss)
+            .arg(ROOTAUDIT)
+            .args(["scan"])
+            .arg(root)
+            .args(["--checks", "none", "--format", "json", "--no-state"]),
+        COMMAND_TIMEOUT,
+    );
+    let a = audit_from_run(r);
+    let capped: Vec<_> = a
+        .findings()
+        .iter()
+        .filter(|f| f["database_problem"] == "too-many-files")
+        .cloned()
+        .collect();
+    assert_eq!(capped.len(), 1, "{}", a.raw);
+    assert_eq!(capped[0]["count"], 1_000_000);
+    assert_eq!(
+        capped[0]["kept"],
+        rootaudit::pkgdb::MAX_FILES_PER_PACKAGE as u64
+    );
+    assert_eq!(capped[0]["path"], "/var/lib/dpkg/info/huge.list");
+    let kib: u64 = std::fs::read_to_string(&rss)
+        .unwrap()
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(kib < 256 * 1024, "peak RSS {kib} KiB");
+}

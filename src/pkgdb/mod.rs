@@ -23,6 +23,12 @@
 
 pub mod apk;
 pub mod detect;
+
+/// The most files one package's records may register: five times the
+/// largest real package seen (google-cloud-cli, 50,576 paths). A reader
+/// keeps the first ones and says so in a `check-incomplete` finding
+/// ([`crate::model::DatabaseProblem::TooManyFiles`]).
+pub const MAX_FILES_PER_PACKAGE: usize = 250_000;
 pub mod dpkg;
 pub mod ownership;
 pub mod pacman;

@@ -58,6 +58,17 @@ pub enum DatabaseProblem {
         /// The first ten of their line numbers (from 1).
         lines: Vec<u64>,
     },
+    /// A package registers more files than a package can plausibly have
+    /// ([`crate::pkgdb::MAX_FILES_PER_PACKAGE`]): only the first ones are
+    /// verified, so one hostile list cannot take the audit's memory.
+    TooManyFiles {
+        /// The package's name.
+        package: String,
+        /// How many paths it lists.
+        count: u64,
+        /// How many were kept and verified.
+        kept: u64,
+    },
     /// dpkg: lines of the `diversions` file that do not form diversions.
     BadDiversions {
         /// How many.
@@ -159,6 +170,21 @@ impl DatabaseProblem {
                         } else {
                             ""
                         }
+                    ),
+                );
+            }
+            DatabaseProblem::TooManyFiles {
+                package,
+                count,
+                kept,
+            } => {
+                at(out);
+                put(
+                    out,
+                    format_args!(
+                        "package {package} lists {count} files, more than any package \
+                         plausibly has: only the first {kept} are verified (a bound on the \
+                         audit's memory; the rest are neither checked nor registered)"
                     ),
                 );
             }

@@ -52,6 +52,20 @@ pub(super) fn no_file_list(list: PathBuf, e: &StatusEntry) -> Finding {
     )
 }
 
+/// The package's `list` names `count` paths, more than
+/// [`crate::pkgdb::MAX_FILES_PER_PACKAGE`].
+pub(super) fn too_many_files(list: PathBuf, e: &StatusEntry, count: u64) -> Finding {
+    incomplete(
+        Severity::Medium,
+        About::path(list).scope(package_key(e)),
+        DatabaseProblem::TooManyFiles {
+            package: e.name.clone(),
+            count,
+            kept: crate::pkgdb::MAX_FILES_PER_PACKAGE as u64,
+        },
+    )
+}
+
 /// `count` of the package's conffiles were never configured
 /// (`newconffile`).
 pub(super) fn not_configured(e: &StatusEntry, count: u64) -> Finding {

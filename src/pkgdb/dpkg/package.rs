@@ -46,9 +46,16 @@ impl Reader<'_> {
         // The file list: info/NAME[:ARCH].list (distroless images have none).
         let list_file = self.read_first(&info, &names, "list");
         let list = list_file.as_ref().map(|(n, data)| {
-            let l = info::parse_list(data);
+            let mut l = info::parse_list(data);
             if !l.bad_lines.is_empty() {
                 self.note_bad_lines(&info.join(format!("{n}.list")), &l.bad_lines, e);
+            }
+            if l.paths.len() > crate::pkgdb::MAX_FILES_PER_PACKAGE {
+                let list = Path::new("/").join(&info).join(format!("{n}.list"));
+                self.notes
+                    .push(notes::too_many_files(list, e, l.paths.len() as u64));
+                l.paths.truncate(crate::pkgdb::MAX_FILES_PER_PACKAGE);
+                l.paths.shrink_to_fit();
             }
             l.paths
         });
@@ -86,7 +93,13 @@ impl Reader<'_> {
             if !sums.bad_lines.is_empty() {
                 self.note_bad_lines(path, &sums.bad_lines, e);
             }
-            for (p, d) in sums.entries {
+            let cap = crate::pkgdb::MAX_FILES_PER_PACKAGE;
+            if sums.entries.len() > cap {
+                let at = Path::new("/").join(path);
+                self.notes
+                    .push(notes::too_many_files(at, e, sums.entries.len() as u64));
+            }
+            for (p, d) in sums.entries.into_iter().take(cap) {
                 if let std::collections::hash_map::Entry::Vacant(v) = md5.entry(p) {
                     md5_order.push(v.key().clone());
                     v.insert(d);

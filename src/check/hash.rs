@@ -15,7 +15,9 @@ use crate::pkgdb::DigestAlgo;
 const CHUNK: usize = 256 * 1024;
 
 thread_local! {
-    static BUF: RefCell<Vec<u8>> = RefCell::new(vec![0u8; CHUNK]);
+    // Page-aligned: the kernel's copy into it is several times faster
+    // than into glibc's page + 16 (see `rootfs::aligned`).
+    static BUF: RefCell<crate::rootfs::AlignedBuf> = RefCell::new(crate::rootfs::AlignedBuf::new(CHUNK));
 }
 
 enum Hasher {
@@ -119,6 +121,7 @@ pub fn digest_file(
     let mut total = 0u64;
     BUF.with(|buf| -> io::Result<()> {
         let mut buf = buf.borrow_mut();
+        let buf = buf.as_mut_slice();
         loop {
             let n = match file.read(&mut buf[..]) {
                 Ok(0) => return Ok(()),
@@ -142,6 +145,20 @@ pub fn digest_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every worker's hashing buffer starts on a page (issue "rootaudit
+    /// 11": the kernel's copy into a misaligned one is several times
+    /// slower).
+    #[test]
+    fn the_read_buffer_is_page_aligned() {
+        let here = BUF.with(|b| b.borrow_mut().as_mut_slice().as_ptr() as usize);
+        assert_eq!(here % crate::rootfs::aligned::ALIGN, 0);
+        let there =
+            std::thread::spawn(|| BUF.with(|b| b.borrow_mut().as_mut_slice().as_ptr() as usize))
+                .join()
+                .unwrap();
+        assert_eq!(there % crate::rootfs::aligned::ALIGN, 0);
+    }
     use std::io::Write;
 
     #[test]

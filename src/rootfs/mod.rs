@@ -25,7 +25,10 @@
 //! ```
 
 pub mod accounts;
+pub mod aligned;
 pub mod caps;
+
+pub use aligned::AlignedBuf;
 
 use std::ffi::OsStr;
 use std::fs::File;

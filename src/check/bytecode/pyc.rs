@@ -243,9 +243,10 @@ pub fn source_hash(magic: [u8; 4], source: impl Read) -> io::Result<[u8; 8]> {
         Box::new(siphasher::sip::SipHasher24::new_with_keys(k0, 0))
     };
     let mut src = source;
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut aligned = crate::rootfs::AlignedBuf::new(64 * 1024);
+    let buf = aligned.as_mut_slice();
     loop {
-        let n = match src.read(&mut buf) {
+        let n = match src.read(buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

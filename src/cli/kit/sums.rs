@@ -164,9 +164,10 @@ pub fn sha256_file(path: &Path) -> io::Result<[u8; 32]> {
 /// SHA-256 of everything `r` reads.
 pub fn sha256_reader(mut r: impl Read) -> io::Result<[u8; 32]> {
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut aligned = rootaudit::rootfs::AlignedBuf::new(256 * 1024);
+    let buf = aligned.as_mut_slice();
     loop {
-        match r.read(&mut buf) {
+        match r.read(buf) {
             Ok(0) => break,
             Ok(n) => h.update(&buf[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

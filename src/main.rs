@@ -83,14 +83,7 @@ fn keys_list(args: TrustArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    // Before any thread starts: threads inherit the priority.
-    if args.nice {
-        cli::cron::lower_priority()?;
-    }
     let (builder, counters) = prepare_scan(&args)?;
-    if let Some(rate) = args.max_rate {
-        counters.limit_rate(rate * 1024.0 * 1024.0);
-    }
     let scan_id = new_scan_id()?;
     let builder = builder.scan_id(scan_id.clone());
     // The key before the scan: a wrong passphrase costs no scan.
@@ -203,6 +196,10 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
 /// the refusals (report, keys and waiver key inside ROOT), the trust store,
 /// the verified waivers and the builder with every option.
 fn prepare_scan(args: &ScanArgs) -> anyhow::Result<(ScanBuilder, Arc<Counters>)> {
+    // Before the scan's threads start: they inherit the priority.
+    if args.nice {
+        cli::cron::lower_priority()?;
+    }
     // Run from a rescue kit: say so, and how to check it (never under
     // --quiet: cron stays silent).
     if !args.quiet
@@ -229,6 +226,9 @@ fn prepare_scan(args: &ScanArgs) -> anyhow::Result<(ScanBuilder, Arc<Counters>)>
     // Read and verified now, before the scan confines itself.
     let waivers = cli::waivers::load(args, guard.as_ref())?;
     let counters = Arc::new(Counters::new());
+    if let Some(rate) = args.max_rate {
+        counters.limit_rate(rate * 1024.0 * 1024.0);
+    }
     let mut builder = ScanBuilder::new(&args.root)
         .checks(checks)
         .trust_store(store)

@@ -361,3 +361,28 @@ fn waiver_file_inside_root_is_refused() {
     );
     assert!(!inside.exists());
 }
+
+/// The history options belong to `scan`: the TUI refuses them rather than
+/// ignore them (and writes no state file).
+#[test]
+fn history_options_are_refused_not_ignored() {
+    let root = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.sqlite");
+    for extra in [
+        vec!["--state".to_string(), state.display().to_string()],
+        vec!["--new-only".to_string()],
+        vec!["--wait".to_string()],
+    ] {
+        let out = Command::new(ROOTAUDIT)
+            .arg("tui")
+            .arg(root.path())
+            .args(&extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("are for scheduled scans"), "{extra:?}: {err}");
+    }
+    assert!(!state.exists());
+}

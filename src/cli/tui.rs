@@ -171,6 +171,13 @@ pub fn run(
         Vec<Box<dyn ReportSink + Send>>,
     ) -> anyhow::Result<WaitScan>,
 ) -> anyhow::Result<ExitCode> {
+    // The history belongs to scheduled scans: say so rather than ignore it.
+    if args.scan.state.is_some() || args.scan.new_only || args.scan.wait {
+        bail!(
+            "--state, --new-only and --wait are for scheduled scans (`rootaudit scan`); the TUI \
+             keeps no history (triage last night's report with `rootaudit tui --report FILE`)"
+        );
+    }
     let guard = RootGuard::new(&args.scan.root);
     // Decisions are written to the waiver file: never into the audited root.
     if let (Some(g), Some(path)) = (&guard, &args.scan.waivers)

@@ -435,31 +435,31 @@ impl AppState {
     }
 
     /// Where a finding sits in the tree (labels from the top).
-    fn group_path(&self, item: &Item) -> Vec<(Level, Vec<u8>)> {
+    fn group_path<'a>(&self, item: &'a Item) -> Vec<(Level, &'a [u8])> {
         match self.grouping {
             Grouping::Severity => {
                 let mut p = vec![
-                    (Level::Severity, item.severity.as_str().as_bytes().to_vec()),
-                    (Level::Kind, item.kind.as_str().as_bytes().to_vec()),
+                    (Level::Severity, item.severity.as_str().as_bytes()),
+                    (Level::Kind, item.kind.as_str().as_bytes()),
                 ];
                 if let Some(n) = &item.nevra {
-                    p.push((Level::Package, n.as_bytes().to_vec()));
+                    p.push((Level::Package, n.as_bytes()));
                 }
                 p
             }
             Grouping::Directory => {
                 if item.path.is_empty() {
-                    return vec![(Level::Directory, b"(no path)".to_vec())];
+                    return vec![(Level::Directory, &b"(no path)"[..])];
                 }
                 let dir = match item.path.iter().rposition(|&b| b == b'/') {
                     Some(0) | None => &b"/"[..],
                     Some(i) => &item.path[..i],
                 };
-                let mut p = vec![(Level::Directory, b"/".to_vec())];
+                let mut p = vec![(Level::Directory, &b"/"[..])];
                 p.extend(
                     dir.split(|&b| b == b'/')
                         .filter(|c| !c.is_empty())
-                        .map(|c| (Level::Directory, c.to_vec())),
+                        .map(|c| (Level::Directory, c)),
                 );
                 p
             }
@@ -506,23 +506,22 @@ enum Sel {
 /// The tree under construction: an arena of nodes, node 0 the root.
 struct Tree {
     nodes: Vec<Node>,
-    index: HashMap<(usize, Level, Vec<u8>), usize>,
 }
 
 struct Node {
     label: Vec<u8>,
     level: Level,
     children: Vec<usize>,
+    /// Children by label (a node's children are all of one level), looked
+    /// up with a borrowed label: no allocation per finding.
+    index: HashMap<Vec<u8>, usize>,
     items: Vec<u32>,
     worst: Severity,
 }
 
 impl Tree {
     fn new() -> Tree {
-        let mut t = Tree {
-            nodes: Vec::new(),
-            index: HashMap::new(),
-        };
+        let mut t = Tree { nodes: Vec::new() };
         t.node(Vec::new(), Level::Directory);
         t
     }
@@ -532,26 +531,27 @@ impl Tree {
             label,
             level,
             children: Vec::new(),
+            index: HashMap::new(),
             items: Vec::new(),
             worst: Severity::Info,
         });
         self.nodes.len() - 1
     }
 
-    fn insert(&mut self, path: &[(Level, Vec<u8>)], item: u32, sev: Severity) {
+    fn insert(&mut self, path: &[(Level, &[u8])], item: u32, sev: Severity) {
         let mut at = 0;
         self.nodes[0].worst = self.nodes[0].worst.max(sev);
-        for (level, label) in path {
-            let key = (at, *level, label.clone());
-            let next = match self.index.get(&key) {
+        for &(level, label) in path {
+            let next = match self.nodes[at].index.get(label) {
                 Some(&n) => n,
                 None => {
-                    let n = self.node(label.clone(), *level);
+                    let n = self.node(label.to_vec(), level);
                     self.nodes[at].children.push(n);
-                    self.index.insert(key, n);
+                    self.nodes[at].index.insert(label.to_vec(), n);
                     n
                 }
             };
+            debug_assert_eq!(self.nodes[next].level, level);
             at = next;
             self.nodes[at].worst = self.nodes[at].worst.max(sev);
         }
@@ -600,8 +600,7 @@ impl Tree {
     fn members(&self, node: usize, children: &[usize], out: &mut Vec<u32>) {
         out.extend_from_slice(&self.nodes[node].items);
         for &c in children {
-            let kids = self.nodes[c].children.clone();
-            self.members(c, &kids, out);
+            self.members(c, &self.nodes[c].children, out);
         }
     }
 }

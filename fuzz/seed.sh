@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 real=${ROOTAUDIT_REALDATA:-../shared/realdata}
 corpus=$PWD/fuzz/corpus
 targets=(rpm_header rpm_bdb rpm_ndb rpm_sqlite_blob dpkg_status dpkg_list
-         dpkg_md5sums pyc_marshal openpgp_keyring)
+         dpkg_md5sums pyc_marshal openpgp_keyring pacman_mtree pacman_desc
+         apk_installed portage_contents pkgsrc_plist)
 for t in "${targets[@]}"; do
     mkdir -p "$corpus/$t"
 done
@@ -92,6 +93,20 @@ for f in "$real"/keys/*/* "$real"/rpms/rpm-org/keys/*; do
     fi
 done
 
+# The other package managers' databases (otherdb/, see its NEW-DATA.md).
+other=$real/otherdb
+while IFS= read -r -d '' f; do
+    case "$f" in
+        */mtree) add pacman_mtree < "$f" ;;
+        */desc | */files) add pacman_desc < "$f" ;;
+        */lib/apk/db/installed) add apk_installed < "$f" ;;
+        */CONTENTS) add portage_contents < "$f" ;;
+        */+CONTENTS) add pkgsrc_plist < "$f" ;;
+    esac
+done < <(find "$other" -type f \( -name mtree -o -name desc -o -name files \
+    -o -path '*/lib/apk/db/installed' -o -name CONTENTS -o -name +CONTENTS \) -print0 \
+    2>/dev/null)
+
 for t in "${targets[@]}"; do
-    printf '%-16s %5d files\n' "$t" "$(find "$corpus/$t" -type f | wc -l)"
+    printf '%-18s %5d files\n' "$t" "$(find "$corpus/$t" -type f | wc -l)"
 done

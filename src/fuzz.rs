@@ -37,7 +37,43 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("dpkg_md5sums", dpkg_md5sums),
     ("pyc_marshal", pyc_marshal),
     ("openpgp_keyring", openpgp_keyring),
+    ("pacman_mtree", pacman_mtree),
+    ("pacman_desc", pacman_desc),
+    ("apk_installed", apk_installed),
+    ("portage_contents", portage_contents),
+    ("pkgsrc_plist", pkgsrc_plist),
 ];
+
+/// A pacman `mtree` file, gzip'd or plain (the decompressed size is
+/// bounded by the reader).
+pub fn pacman_mtree(data: &[u8]) {
+    let _ = crate::pkgdb::pacman::mtree::read(data);
+}
+
+/// A pacman `desc` (or `files`) file.
+pub fn pacman_desc(data: &[u8]) {
+    let mut d = crate::pkgdb::pacman::desc::Desc::default();
+    crate::pkgdb::pacman::desc::parse(data, &mut d);
+}
+
+/// apk's `lib/apk/db/installed`: every stanza read.
+pub fn apk_installed(data: &[u8]) {
+    for s in crate::pkgdb::apk::installed::Stanzas::new(data) {
+        if s.is_err() {
+            break;
+        }
+    }
+}
+
+/// A portage `CONTENTS` file.
+pub fn portage_contents(data: &[u8]) {
+    let _ = crate::pkgdb::portage::contents::parse(data);
+}
+
+/// A pkgsrc `+CONTENTS` packing list.
+pub fn pkgsrc_plist(data: &[u8]) {
+    let _ = crate::pkgdb::pkgsrc::plist::parse(data, b"/var/db/pkg/x-1.0");
+}
 
 /// A bare rpm header blob: parsed, every entry read through every typed
 /// accessor, the signed region rebuilt, the package and its scriptlets

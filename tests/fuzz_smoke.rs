@@ -688,3 +688,58 @@ fn openpgp_keyring() {
     }
     smoke("openpgp_keyring", target("openpgp_keyring"), seeds);
 }
+
+#[test]
+fn pacman_mtree() {
+    let mut seeds = vec![
+        b"#mtree\n/set type=file uid=0 gid=0 mode=644\n./.PKGINFO time=1.0 size=3 \
+          md5digest=d41d8cd98f00b204e9800998ecf8427e\n./usr/bin/a\\040b time=1.5 mode=755 \
+          size=3 sha256digest=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n\
+          ./usr/lib/l type=link link=a\n/unset mode\n./etc type=dir\n"
+            .to_vec(),
+    ];
+    seeds.extend(real_prefix(
+        "otherdb/pacman/alpm.rs-2019/var/lib/pacman/local/acl-2.2.53-1/mtree",
+    ));
+    smoke("pacman_mtree", target("pacman_mtree"), seeds);
+}
+
+#[test]
+fn pacman_desc() {
+    let seeds = text_seeds(
+        "%NAME%\nacl\n\n%VERSION%\n1:2.2.53-1\n\n%ARCH%\nx86_64\n\n%FILES%\nusr/\nusr/bin/\n\
+         usr/bin/chacl\n\n%BACKUP%\netc/a.conf\td41d8cd98f00b204e9800998ecf8427e\n",
+        &["otherdb/pacman/alpm.rs-2019/var/lib/pacman/local/acl-2.2.53-1/desc"],
+    );
+    smoke("pacman_desc", target("pacman_desc"), seeds);
+}
+
+#[test]
+fn apk_installed() {
+    let seeds = text_seeds(
+        "C:Q1abc=\nP:musl\nV:1.2.3-r0\nA:x86_64\nF:lib\nM:0:0:755\nR:ld-musl.so.1\n\
+         a:0:0:755\nZ:Q1lJh+XWL6rDMOvqtfXyS7bSLA3eQ=\n\n",
+        &["otherdb/apk/syft-alpine-3.16/lib/apk/db/installed"],
+    );
+    smoke("apk_installed", target("apk_installed"), seeds);
+}
+
+#[test]
+fn portage_contents() {
+    let seeds = text_seeds(
+        "dir /usr\nobj /usr/bin/a b d41d8cd98f00b204e9800998ecf8427e 1600000000\n\
+         sym /usr/bin/c -> a b 1600000000\nfif /run/x\n",
+        &["otherdb/gentoo/arm64-stage-2021/var/db/pkg/dev-util/cmake-3.17.4-r1/CONTENTS"],
+    );
+    smoke("portage_contents", target("portage_contents"), seeds);
+}
+
+#[test]
+fn pkgsrc_plist() {
+    let seeds = text_seeds(
+        "@name x-1.0\n@cwd /usr/pkg\nbin/x\n@comment MD5:d41d8cd98f00b204e9800998ecf8427e\n\
+         bin/y\n@comment Symlink:x\n@ignore\n+BUILD_INFO\n@pkgdir share/x\n@exec echo hi\n",
+        &["otherdb/pkgsrc/minix-3.2.1/usr/var/db/pkg/bmake-20110606/+CONTENTS"],
+    );
+    smoke("pkgsrc_plist", target("pkgsrc_plist"), seeds);
+}

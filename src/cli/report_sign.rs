@@ -19,8 +19,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
+use rootaudit::model::time::rfc3339_ms;
 use rootaudit::output::Terminal;
-use rootaudit::output::jsonl::rfc3339;
 use rootaudit::sign::{PublicKey, ReportComment, SecretKey, SignError, verify_reader};
 
 use super::args::ScanArgs;
@@ -223,7 +223,7 @@ pub fn verify_report(args: VerifyReportArgs) -> anyhow::Result<ExitCode> {
     // Whole seconds: no milliseconds to show.
     let time = comment.time.checked_mul(1000).map_or_else(
         || comment.time.to_string(),
-        |ms| rfc3339(ms).replacen(".000Z", "Z", 1),
+        |ms| rfc3339_ms(ms).replacen(".000Z", "Z", 1),
     );
     out.line(format!("time: {time} ({})", comment.time).as_bytes())?;
     out.flush()?;

@@ -34,6 +34,7 @@ pub(crate) mod finding;
 mod kind;
 mod package;
 mod script;
+pub mod time;
 
 pub use bytes::Bytes;
 pub use decision::{Decision, Verdict};

@@ -29,6 +29,7 @@
 //! # Ok::<(), rootaudit::Error>(())
 //! ```
 
+use crate::model::time::rfc3339_ms;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -50,31 +51,6 @@ pub const ECS_VERSION: &str = "8.11.0";
 
 /// `event.module`.
 const MODULE: &str = "rootaudit";
-
-/// A time in milliseconds since the Unix epoch as RFC 3339 UTC with
-/// milliseconds: `2023-11-14T22:13:20.000Z`.
-pub fn rfc3339(ms: u64) -> String {
-    let secs = ms / 1000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil-from-days (proleptic Gregorian), era-based.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        ms % 1000
-    )
-}
 
 /// `event.severity` of a severity: Elastic Security's risk scores for
 /// low (21), medium (47), high (73) and critical (99); info is 1.
@@ -270,7 +246,7 @@ impl EcsFile {
             .mtime
             .and_then(|t| u64::try_from(t).ok())
             .and_then(|t| t.checked_mul(1000))
-            .map(rfc3339);
+            .map(rfc3339_ms);
         self.target_path = a.link.as_ref().map(|l| text(l.as_bytes()));
         if let Some(d) = a.digest.as_ref().filter(|d| !d.value.is_empty()) {
             let mut h = Hash::default();
@@ -536,7 +512,7 @@ fn scan_id(info: Option<&ScanInfo>) -> Option<&str> {
 
 impl<W: Write> ReportSink for JsonLinesSink<W> {
     fn begin(&mut self, info: &ScanInfo) -> io::Result<()> {
-        self.timestamp = rfc3339(info.started.saturating_mul(1000));
+        self.timestamp = rfc3339_ms(info.started.saturating_mul(1000));
         self.info = Some(info.clone());
         Ok(())
     }
@@ -544,7 +520,7 @@ impl<W: Write> ReportSink for JsonLinesSink<W> {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         self.counts.add(f.severity);
         if self.info.is_none() && self.timestamp.is_empty() {
-            self.timestamp = rfc3339(now_ms());
+            self.timestamp = rfc3339_ms(now_ms());
         }
         let info = self.info.as_ref();
         let (category, types) = ecs_categories(f);
@@ -624,7 +600,7 @@ impl<W: Write> ReportSink for JsonLinesSink<W> {
         let scan_id = scan_id(info);
         let line = ScanLine {
             timestamp: if self.timestamp.is_empty() {
-                rfc3339(now_ms())
+                rfc3339_ms(now_ms())
             } else {
                 self.timestamp.clone()
             },
@@ -638,8 +614,8 @@ impl<W: Write> ReportSink for JsonLinesSink<W> {
                 dataset: "rootaudit.scan",
                 outcome: if end.complete { "success" } else { "failure" },
                 id: scan_id.map(str::to_string),
-                start: start_ms.map(rfc3339),
-                end: end_ms.map(rfc3339),
+                start: start_ms.map(rfc3339_ms),
+                end: end_ms.map(rfc3339_ms),
                 duration: end.summary.elapsed_ms.saturating_mul(1_000_000),
             },
             host: host(info),
@@ -811,11 +787,11 @@ mod tests {
 
     #[test]
     fn times_are_rfc3339_utc() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(1_700_000_000_000), "2023-11-14T22:13:20.000Z");
-        assert_eq!(rfc3339(1_709_164_800_123), "2024-02-29T00:00:00.123Z");
-        assert_eq!(rfc3339(951_868_799_999), "2000-02-29T23:59:59.999Z");
-        assert_eq!(rfc3339(4_102_444_800_000), "2100-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_ms(1_700_000_000_000), "2023-11-14T22:13:20.000Z");
+        assert_eq!(rfc3339_ms(1_709_164_800_123), "2024-02-29T00:00:00.123Z");
+        assert_eq!(rfc3339_ms(951_868_799_999), "2000-02-29T23:59:59.999Z");
+        assert_eq!(rfc3339_ms(4_102_444_800_000), "2100-01-01T00:00:00.000Z");
     }
 
     #[test]

@@ -29,6 +29,28 @@ pub mod detect;
 /// keeps the first ones and says so in a `check-incomplete` finding
 /// ([`crate::model::DatabaseProblem::TooManyFiles`]).
 pub const MAX_FILES_PER_PACKAGE: usize = 250_000;
+
+/// `parts` joined into one absolute path, with `//` collapsed and `.`
+/// components and a trailing `/` dropped, so that the same file always has
+/// the same key whichever way a database spells it (`/.`, `./usr/…`,
+/// `usr//bin/`); `/` when nothing is left. `..` is kept: the confined
+/// lookup resolves it inside ROOT. Every format's reader keys paths so.
+pub fn normalize_path(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for part in parts {
+        for comp in part.split(|&b| b == b'/') {
+            if comp.is_empty() || comp == b"." {
+                continue;
+            }
+            out.push(b'/');
+            out.extend_from_slice(comp);
+        }
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    out
+}
 pub mod dpkg;
 pub mod ownership;
 pub mod pacman;

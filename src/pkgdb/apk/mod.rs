@@ -223,7 +223,7 @@ impl Apk {
         let (version, release) = installed::split_version(s.version.as_deref().unwrap_or(""));
         let mut files = Vec::new();
         for d in s.dirs {
-            let dir = absolute(&d.path);
+            let dir = crate::pkgdb::normalize_path(&[&d.path]);
             if dir != b"/" {
                 let mut rec = bare_record(dir.clone(), S_IFDIR);
                 self.apply_acl(&mut rec, d.acl.unwrap_or(DIR_ACL));
@@ -389,22 +389,6 @@ impl Protected {
             _ => false,
         }
     }
-}
-
-/// `/` + a path relative to ROOT, without empty or `.` components.
-fn absolute(rel: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(rel.len() + 1);
-    for comp in rel.split(|&b| b == b'/') {
-        if comp.is_empty() || comp == b"." {
-            continue;
-        }
-        out.push(b'/');
-        out.extend_from_slice(comp);
-    }
-    if out.is_empty() {
-        out.push(b'/');
-    }
-    out
 }
 
 /// A record of `path` of type `ftype` checking nothing yet.

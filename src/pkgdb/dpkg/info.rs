@@ -15,6 +15,7 @@
 //! ```
 
 use super::status::parse_md5;
+use crate::pkgdb::normalize_path;
 
 /// A parsed `.list` file.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -36,7 +37,7 @@ pub fn parse_list(data: &[u8]) -> FileList {
             out.bad_lines.push(i as u64 + 1);
             continue;
         }
-        let path = normalize(line);
+        let path = normalize_path(&[line]);
         if path == b"/" {
             continue;
         }
@@ -78,7 +79,7 @@ pub fn parse_md5sums(data: &[u8]) -> Md5Sums {
                 let mut abs = Vec::with_capacity(path.len() + 1);
                 abs.push(b'/');
                 abs.extend_from_slice(path);
-                Some((normalize(&abs), md5))
+                Some((normalize_path(&[&abs]), md5))
             });
         match parsed {
             Some(e) => out.entries.push(e),
@@ -93,24 +94,6 @@ fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     let data = data.strip_suffix(b"\n").unwrap_or(data);
     data.split(|&b| b == b'\n')
         .filter(move |_| !data.is_empty())
-}
-
-/// Collapse `//`, drop `.` components and a trailing `/`, so the same file
-/// always has the same key (dpkg writes `/.` for the root; some tools write
-/// `./usr/…`). `..` is kept: the confined lookup resolves it inside ROOT.
-fn normalize(path: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(path.len());
-    for comp in path.split(|&b| b == b'/') {
-        if comp.is_empty() || comp == b"." {
-            continue;
-        }
-        out.push(b'/');
-        out.extend_from_slice(comp);
-    }
-    if out.is_empty() {
-        out.push(b'/');
-    }
-    out
 }
 
 #[cfg(test)]

@@ -282,7 +282,7 @@ impl Pacman {
         let backup: std::collections::HashMap<Vec<u8>, Option<[u8; 16]>> = d
             .backup
             .iter()
-            .map(|(p, md5)| (absolute(p), *md5))
+            .map(|(p, md5)| (crate::pkgdb::normalize_path(&[p]), *md5))
             .collect();
         let mut files = Vec::with_capacity(tree.entries.len().max(d.files.len()));
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
@@ -308,7 +308,7 @@ impl Pacman {
         let mut unverified_files = false;
         for p in &d.files {
             let is_dir = p.ends_with(b"/");
-            let abs = absolute(p);
+            let abs = crate::pkgdb::normalize_path(&[p]);
             if abs == b"/" || !seen.insert(abs.clone()) {
                 continue;
             }
@@ -422,23 +422,6 @@ impl Backend for Pacman {
 /// members (`/.PKGINFO`, `/.MTREE`, …), not an installed file.
 fn is_archive_member(path: &[u8]) -> bool {
     path.starts_with(b"/.") && !path[1..].contains(&b'/')
-}
-
-/// `/` + a path relative to ROOT, without `.` components or a trailing
-/// `/`.
-fn absolute(rel: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(rel.len() + 1);
-    for comp in rel.split(|&b| b == b'/') {
-        if comp.is_empty() || comp == b"." {
-            continue;
-        }
-        out.push(b'/');
-        out.extend_from_slice(comp);
-    }
-    if out.is_empty() {
-        out.push(b'/');
-    }
-    out
 }
 
 /// A record of `path` of type `ftype` (0: unknown) checking nothing yet.

@@ -331,7 +331,7 @@ fn parse_line(
     let kind = kw.kind.unwrap_or(Kind::File);
     let full = name.contains(&b'/');
     let path = if full {
-        normalize(&[name.as_slice()])
+        crate::pkgdb::normalize_path(&[name.as_slice()])
     } else if name == b".." {
         // Leaves the current directory; describes nothing.
         cwd.pop();
@@ -339,7 +339,7 @@ fn parse_line(
     } else {
         let mut parts: Vec<&[u8]> = cwd.iter().map(Vec::as_slice).collect();
         parts.push(&name);
-        let p = normalize(&parts);
+        let p = crate::pkgdb::normalize_path(&parts);
         if kind == Kind::Dir && name != b"." {
             cwd.push(name.clone());
         }
@@ -490,25 +490,6 @@ pub fn unescape(v: &[u8]) -> Option<Vec<u8>> {
         i += 2;
     }
     Some(out)
-}
-
-/// Join `parts` into an absolute path without empty or `.` components
-/// (`..` is kept: the confined lookup resolves it inside ROOT).
-fn normalize(parts: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for part in parts {
-        for comp in part.split(|&b| b == b'/') {
-            if comp.is_empty() || comp == b"." {
-                continue;
-            }
-            out.push(b'/');
-            out.extend_from_slice(comp);
-        }
-    }
-    if out.is_empty() {
-        out.push(b'/');
-    }
-    out
 }
 
 #[cfg(test)]

@@ -168,12 +168,7 @@ pub fn parse(data: &[u8], dbdir: &[u8]) -> Plist {
 
 /// `dir/name`, absolute and normal.
 fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut p = Vec::with_capacity(dir.len() + name.len() + 2);
-    p.push(b'/');
-    p.extend_from_slice(dir);
-    p.push(b'/');
-    p.extend_from_slice(name);
-    crate::pkgdb::portage::contents::normalize(&p)
+    crate::pkgdb::normalize_path(&[dir, name])
 }
 
 #[cfg(test)]

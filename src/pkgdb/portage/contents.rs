@@ -162,26 +162,8 @@ fn absolute(path: &[u8]) -> Option<Vec<u8>> {
     if path.first() != Some(&b'/') {
         return None;
     }
-    let p = normalize(path);
+    let p = crate::pkgdb::normalize_path(&[path]);
     (p != b"/").then_some(p)
-}
-
-/// Collapse `//`, drop `.` components and a trailing `/`, so the same file
-/// always has the same key. `..` is kept: the confined lookup resolves it
-/// inside ROOT.
-pub(crate) fn normalize(path: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(path.len() + 1);
-    for comp in path.split(|&b| b == b'/') {
-        if comp.is_empty() || comp == b"." {
-            continue;
-        }
-        out.push(b'/');
-        out.extend_from_slice(comp);
-    }
-    if out.is_empty() {
-        out.push(b'/');
-    }
-    out
 }
 
 fn split_once(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {

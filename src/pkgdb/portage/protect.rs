@@ -137,10 +137,10 @@ impl Stack {
                 if tok == b"-*" {
                     list.clear();
                 } else if let Some(gone) = tok.strip_prefix(b"-") {
-                    let gone = super::contents::normalize(gone);
+                    let gone = crate::pkgdb::normalize_path(&[gone]);
                     list.retain(|p| *p != gone);
                 } else if tok.starts_with(b"/") {
-                    let p = super::contents::normalize(tok);
+                    let p = crate::pkgdb::normalize_path(&[tok]);
                     if !list.contains(&p) {
                         list.push(p);
                     }

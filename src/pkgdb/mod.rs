@@ -30,6 +30,43 @@ pub mod detect;
 /// ([`crate::model::DatabaseProblem::TooManyFiles`]).
 pub const MAX_FILES_PER_PACKAGE: usize = 250_000;
 
+/// Read up to and including the next `\n` of `r` into `buf`, keeping at
+/// most `cap` bytes of it (a hostile line costs no more memory than
+/// that). Returns the bytes consumed and whether the line fit.
+pub fn read_bounded_line(
+    r: &mut impl std::io::BufRead,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<(u64, bool)> {
+    let mut consumed = 0u64;
+    let mut fit = true;
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            return Ok((consumed, fit));
+        }
+        let (chunk, done) = match avail.iter().position(|&b| b == b'\n') {
+            Some(i) => (&avail[..=i], true),
+            None => (avail, false),
+        };
+        if fit && buf.len() + chunk.len() <= cap + 1 {
+            buf.extend_from_slice(chunk);
+        } else {
+            fit = false;
+        }
+        let n = chunk.len();
+        r.consume(n);
+        consumed += n as u64;
+        if done {
+            return Ok((consumed, fit));
+        }
+    }
+}
+
 /// `parts` joined into one absolute path, with `//` collapsed and `.`
 /// components and a trailing `/` dropped, so that the same file always has
 /// the same key whichever way a database spells it (`/.`, `./usr/…`,

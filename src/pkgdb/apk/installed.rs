@@ -110,7 +110,7 @@ impl<R: BufRead> Stanzas<R> {
         let mut in_file = false;
         loop {
             self.buf.clear();
-            let (n, fit) = read_line(&mut self.r, &mut self.buf, MAX_LINE)?;
+            let (n, fit) = crate::pkgdb::read_bounded_line(&mut self.r, &mut self.buf, MAX_LINE)?;
             if n == 0 {
                 self.done = true;
                 return Ok(s);
@@ -268,38 +268,6 @@ pub fn split_version(v: &str) -> (String, String) {
             (ver.to_owned(), format!("r{rel}"))
         }
         _ => (v.to_owned(), String::new()),
-    }
-}
-
-/// Read up to and including the next `\n` into `buf`, keeping at most
-/// `cap` bytes of it. Returns the bytes consumed and whether the line fit.
-fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>, cap: usize) -> io::Result<(u64, bool)> {
-    let mut consumed = 0u64;
-    let mut fit = true;
-    loop {
-        let avail = match r.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if avail.is_empty() {
-            return Ok((consumed, fit));
-        }
-        let (chunk, done) = match avail.iter().position(|&b| b == b'\n') {
-            Some(i) => (&avail[..=i], true),
-            None => (avail, false),
-        };
-        if fit && buf.len() + chunk.len() <= cap + 1 {
-            buf.extend_from_slice(chunk);
-        } else {
-            fit = false;
-        }
-        let n = chunk.len();
-        r.consume(n);
-        consumed += n as u64;
-        if done {
-            return Ok((consumed, fit));
-        }
     }
 }
 

@@ -204,7 +204,7 @@ fn parse_into(r: &mut impl BufRead, m: &mut Mtree) -> io::Result<u64> {
         let mut eof = false;
         loop {
             phys.clear();
-            let (n, fit) = read_line(r, &mut phys, MAX_LINE)?;
+            let (n, fit) = crate::pkgdb::read_bounded_line(r, &mut phys, MAX_LINE)?;
             total += n;
             if n == 0 {
                 eof = true;
@@ -242,38 +242,6 @@ fn parse_into(r: &mut impl BufRead, m: &mut Mtree) -> io::Result<u64> {
 fn ends_escaped_backslash(s: &[u8]) -> bool {
     let n = s.iter().rev().take_while(|&&b| b == b'\\').count();
     n % 2 == 0
-}
-
-/// Read up to and including the next `\n` into `buf`, keeping at most
-/// `cap` bytes of it. Returns the bytes consumed and whether the line fit.
-fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>, cap: usize) -> io::Result<(u64, bool)> {
-    let mut consumed = 0u64;
-    let mut fit = true;
-    loop {
-        let avail = match r.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if avail.is_empty() {
-            return Ok((consumed, fit));
-        }
-        let (chunk, done) = match avail.iter().position(|&b| b == b'\n') {
-            Some(i) => (&avail[..=i], true),
-            None => (avail, false),
-        };
-        if fit && buf.len() + chunk.len() <= cap + 1 {
-            buf.extend_from_slice(chunk);
-        } else {
-            fit = false;
-        }
-        let n = chunk.len();
-        r.consume(n);
-        consumed += n as u64;
-        if done {
-            return Ok((consumed, fit));
-        }
-    }
 }
 
 /// Parse one logical line; false when it is garbled.

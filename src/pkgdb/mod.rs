@@ -30,6 +30,24 @@ pub mod detect;
 /// ([`crate::model::DatabaseProblem::TooManyFiles`]).
 pub const MAX_FILES_PER_PACKAGE: usize = 250_000;
 
+/// A `check-incomplete` finding about the package database: what a
+/// reader could not read or believe (every format's notes are made so).
+pub fn incomplete(
+    severity: crate::model::Severity,
+    about: crate::model::About,
+    problem: crate::model::DatabaseProblem,
+) -> crate::model::Finding {
+    crate::model::Finding::new(
+        crate::model::FindingKind::CheckIncomplete,
+        severity,
+        about,
+        crate::model::Evidence::Incomplete(crate::model::Incomplete {
+            check: crate::model::Stage::Database,
+            problem: crate::model::Problem::Database(problem),
+        }),
+    )
+}
+
 /// Read up to and including the next `\n` of `r` into `buf`, keeping at
 /// most `cap` bytes of it (a hostile line costs no more memory than
 /// that). Returns the bytes consumed and whether the line fit.

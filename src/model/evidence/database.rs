@@ -109,6 +109,15 @@ pub enum DatabaseProblem {
 }
 
 impl DatabaseProblem {
+    /// [`DatabaseProblem::BadLines`] of the garbled `lines` (their count,
+    /// and the first ten numbers).
+    pub fn bad_lines(lines: &[u64]) -> DatabaseProblem {
+        DatabaseProblem::BadLines {
+            count: lines.len() as u64,
+            lines: lines.iter().take(10).copied().collect(),
+        }
+    }
+
     pub(super) fn describe(&self, f: &Finding, out: &mut Vec<u8>) {
         let path = f.path_bytes();
         let at = |out: &mut Vec<u8>| {

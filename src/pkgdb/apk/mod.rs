@@ -46,9 +46,7 @@ use std::path::{Path, PathBuf};
 use self::installed::{Acl, Stanza, Stanzas};
 use crate::error::{DatabaseError, Error};
 use crate::model::evidence::DatabaseProblem;
-use crate::model::{
-    About, Evidence, Finding, FindingKind, Incomplete, Problem, Severity, Stage, VerifyAttrs,
-};
+use crate::model::{About, Severity, VerifyAttrs};
 use crate::pkgdb::pacman::Owners;
 use crate::pkgdb::{
     BATCH, BATCH_BYTES, Backend, Database, DbFormat, DigestAlgo, FileFlags, FileRecord, FileState,
@@ -199,17 +197,10 @@ impl Apk {
             each(&batch);
         }
         if !bad.is_empty() {
-            out.notes.push(Finding::new(
-                FindingKind::CheckIncomplete,
+            out.notes.push(crate::pkgdb::incomplete(
                 Severity::Medium,
                 About::path(self.path.as_path()).scope("apk"),
-                Evidence::Incomplete(Incomplete {
-                    check: Stage::Database,
-                    problem: Problem::Database(DatabaseProblem::BadLines {
-                        count: bad.len() as u64,
-                        lines: bad.iter().take(10).copied().collect(),
-                    }),
-                }),
+                DatabaseProblem::bad_lines(&bad),
             ));
         }
         Ok(out)

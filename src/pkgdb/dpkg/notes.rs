@@ -7,26 +7,14 @@
 //! ([`stanza_unparseable`]). The [`Reader`] collects them as it reads, in
 //! the order it reads; they become [`crate::pkgdb::Database::notes`].
 
+use crate::pkgdb::incomplete;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use super::reader::Reader;
 use super::status::{StanzaError, StatusEntry};
 use crate::model::evidence::{DatabaseProblem, HeaderEvidence};
-use crate::model::{About, Evidence, Finding, FindingKind, Incomplete, Problem, Severity, Stage};
-
-/// A `check-incomplete` about the database.
-pub(super) fn incomplete(severity: Severity, about: About, problem: DatabaseProblem) -> Finding {
-    Finding::new(
-        FindingKind::CheckIncomplete,
-        severity,
-        about,
-        Evidence::Incomplete(Incomplete {
-            check: Stage::Database,
-            problem: Problem::Database(problem),
-        }),
-    )
-}
+use crate::model::{About, Evidence, Finding, FindingKind, Severity};
 
 /// Stanza `record` of `file` (absolute) cannot be parsed.
 pub(super) fn stanza_unparseable(file: PathBuf, record: u64, error: &StanzaError) -> Finding {
@@ -146,10 +134,7 @@ impl Reader<'_> {
         self.notes.push(incomplete(
             Severity::Medium,
             About::path(abs).scope(package_key(e)),
-            DatabaseProblem::BadLines {
-                count: lines.len() as u64,
-                lines: lines.iter().take(10).copied().collect(),
-            },
+            DatabaseProblem::bad_lines(lines),
         ));
     }
 }

@@ -26,11 +26,11 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use super::Dpkg;
-use super::notes::incomplete;
 use super::package::info_names;
 use super::reader::is_absent;
 use crate::model::evidence::DatabaseProblem;
 use crate::model::{About, Bytes, MAX_BODY, Script, ScriptPhase, Severity};
+use crate::pkgdb::incomplete;
 use crate::pkgdb::{Package, ScriptsOutcome};
 use crate::rootfs::Root;
 

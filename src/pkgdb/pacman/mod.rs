@@ -58,9 +58,7 @@ use self::desc::Desc;
 use self::mtree::{Entry, Kind};
 use crate::error::{DatabaseError, Error};
 use crate::model::evidence::DatabaseProblem;
-use crate::model::{
-    About, Evidence, Finding, FindingKind, Incomplete, Problem, Severity, Stage, VerifyAttrs,
-};
+use crate::model::{About, Finding, Severity, VerifyAttrs};
 use crate::pkgdb::{
     BATCH, BATCH_BYTES, Backend, Database, DbFormat, DigestAlgo, FileFlags, FileRecord, FileState,
     MalformedRecord, Package, PassOutcome, Source,
@@ -237,7 +235,7 @@ impl Pacman {
             notes.push(incomplete(Path::new("/").join(rel), key.clone(), problem));
         };
         if !d.bad_lines.is_empty() {
-            note(&desc_path, bad_lines(&d.bad_lines));
+            note(&desc_path, DatabaseProblem::bad_lines(&d.bad_lines));
         }
 
         let files_path = dir.join("files");
@@ -246,7 +244,10 @@ impl Pacman {
                 let before = d.bad_lines.len();
                 desc::parse(&data, &mut d);
                 if d.bad_lines.len() > before {
-                    note(&files_path, bad_lines(&d.bad_lines[before..]));
+                    note(
+                        &files_path,
+                        DatabaseProblem::bad_lines(&d.bad_lines[before..]),
+                    );
                 }
             }
             Err(e) if is_absent(&e) => {}
@@ -267,7 +268,7 @@ impl Pacman {
                     );
                 }
                 if !m.bad_lines.is_empty() {
-                    note(&mtree_path, bad_lines(&m.bad_lines));
+                    note(&mtree_path, DatabaseProblem::bad_lines(&m.bad_lines));
                 }
                 m
             }
@@ -447,23 +448,7 @@ fn bare_record(path: Vec<u8>, ftype: u32) -> FileRecord {
 /// A `check-incomplete` note about the database file at `path`
 /// (absolute), for the package `key`.
 fn incomplete(path: PathBuf, key: String, problem: DatabaseProblem) -> Finding {
-    Finding::new(
-        FindingKind::CheckIncomplete,
-        Severity::Medium,
-        About::path(path).scope(key),
-        Evidence::Incomplete(Incomplete {
-            check: Stage::Database,
-            problem: Problem::Database(problem),
-        }),
-    )
-}
-
-/// The [`DatabaseProblem`] of garbled lines `lines`.
-fn bad_lines(lines: &[u64]) -> DatabaseProblem {
-    DatabaseProblem::BadLines {
-        count: lines.len() as u64,
-        lines: lines.iter().take(10).copied().collect(),
-    }
+    crate::pkgdb::incomplete(Severity::Medium, About::path(path).scope(key), problem)
 }
 
 /// Whether a read failed because the file is not there.

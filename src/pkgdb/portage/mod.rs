@@ -39,6 +39,7 @@
 pub mod contents;
 pub mod protect;
 
+use crate::pkgdb::incomplete;
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -49,9 +50,7 @@ use self::contents::Entry;
 use self::protect::ConfigProtect;
 use crate::error::{DatabaseError, Error};
 use crate::model::evidence::DatabaseProblem;
-use crate::model::{
-    About, Evidence, Finding, FindingKind, Incomplete, Problem, Severity, Stage, VerifyAttrs,
-};
+use crate::model::{About, Finding, Severity, VerifyAttrs};
 use crate::pkgdb::{
     Backend, Database, DbFormat, DigestAlgo, FileFlags, FileRecord, FileState, Native, Package,
     PassOutcome, Source,
@@ -453,19 +452,6 @@ fn is_version(v: &str) -> bool {
     true
 }
 
-/// A `check-incomplete` about the database.
-pub(crate) fn incomplete(severity: Severity, about: About, problem: DatabaseProblem) -> Finding {
-    Finding::new(
-        FindingKind::CheckIncomplete,
-        severity,
-        about,
-        Evidence::Incomplete(Incomplete {
-            check: Stage::Database,
-            problem: Problem::Database(problem),
-        }),
-    )
-}
-
 /// The database file at `rel` cannot be read (`scope`: the package).
 pub(crate) fn unreadable(rel: &Path, scope: &str, e: &io::Error) -> Finding {
     incomplete(
@@ -480,10 +466,7 @@ pub(crate) fn bad_lines(rel: &Path, scope: &str, lines: &[u64]) -> Finding {
     incomplete(
         Severity::Medium,
         About::path(Path::new("/").join(rel)).scope(scope.to_owned()),
-        DatabaseProblem::BadLines {
-            count: lines.len() as u64,
-            lines: lines.iter().take(10).copied().collect(),
-        },
+        DatabaseProblem::bad_lines(lines),
     )
 }
 

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::*;
-use crate::model::FindingKind;
+use crate::model::{Evidence, FindingKind, Problem};
 
 const MD5_EMPTY: &str = "d41d8cd98f00b204e9800998ecf8427e";
 

@@ -29,10 +29,7 @@
 use super::header::{Entry, Header, HeaderError};
 use super::tags::{self, EntryType};
 use crate::model::evidence::DatabaseProblem;
-use crate::model::{
-    About, Bytes, Evidence, Finding, FindingKind, Incomplete, OsError, PackageRef, Problem, Script,
-    ScriptPhase, Severity, Stage,
-};
+use crate::model::{About, Bytes, Finding, OsError, PackageRef, Script, ScriptPhase, Severity};
 use crate::pkgdb::{Package, ScriptsOutcome};
 
 /// The fixed scriptlets, in the order `rpm -q --scripts` lists them:
@@ -301,21 +298,17 @@ fn condition(out: &mut Vec<u8>, name: &[u8], flags: u32, version: &[u8]) {
 /// The `check-incomplete` for a scriptlet tag that cannot be read.
 fn note(p: &PackageRef, phase: Option<ScriptPhase>, e: &HeaderError) -> Finding {
     let what = phase.map_or("triggers", ScriptPhase::as_str);
-    Finding::new(
-        FindingKind::CheckIncomplete,
+    crate::pkgdb::incomplete(
         Severity::Medium,
         About::package(p.clone()).scope(format!("{}/scripts/{what}", p.key())),
-        Evidence::Incomplete(Incomplete {
-            check: Stage::Database,
-            problem: Problem::Database(DatabaseProblem::ScriptUnreadable {
-                package: p.name.clone(),
-                phase,
-                error: OsError {
-                    errno: None,
-                    text: e.to_string(),
-                },
-            }),
-        }),
+        DatabaseProblem::ScriptUnreadable {
+            package: p.name.clone(),
+            phase,
+            error: OsError {
+                errno: None,
+                text: e.to_string(),
+            },
+        },
     )
 }
 
@@ -510,7 +503,7 @@ mod tests {
             .notes
             .iter()
             .map(|f| {
-                assert_eq!(f.kind, FindingKind::CheckIncomplete);
+                assert_eq!(f.kind, crate::model::FindingKind::CheckIncomplete);
                 assert_eq!(f.package.as_ref().unwrap().name, "demo");
                 String::from_utf8(f.message()).unwrap()
             })

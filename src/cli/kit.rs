@@ -147,17 +147,7 @@ fn running_sha256() -> io::Result<[u8; 32]> {
 /// Read at most `limit` bytes of the regular file `path` (not a link):
 /// `Ok(None)` when it is larger.
 fn read_bounded(path: &Path, limit: u64) -> io::Result<Option<Vec<u8>>> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
+    let file = sums::open_regular(path)?;
     let mut data = Vec::new();
     file.take(limit + 1).read_to_end(&mut data)?;
     Ok((data.len() as u64 <= limit).then_some(data))

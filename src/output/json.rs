@@ -31,11 +31,13 @@ pub(crate) const TOOL: Tool = Tool {
     version: env!("CARGO_PKG_VERSION"),
 };
 
+/// The `trust` object: what the trust store held, and how many keys the
+/// target's own database trusts.
 #[derive(Serialize)]
-struct Trust<'a> {
+pub(crate) struct Trust<'a> {
     #[serde(flatten)]
-    info: &'a TrustInfo,
-    target_keys: u64,
+    pub(crate) info: &'a TrustInfo,
+    pub(crate) target_keys: u64,
 }
 
 /// The top-level `waivers` object: the file as verified, and what its

@@ -29,6 +29,7 @@
 //! # Ok::<(), rootaudit::Error>(())
 //! ```
 
+use super::json::Trust;
 use crate::model::time::rfc3339_ms;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -42,8 +43,7 @@ use crate::model::{
     Stage,
 };
 use crate::scan::{
-    DatabaseInfo, ReportSink, SandboxInfo, ScanEnd, ScanInfo, Summary, TrustInfo, WaiverCounts,
-    WaiverInfo,
+    DatabaseInfo, ReportSink, SandboxInfo, ScanEnd, ScanInfo, Summary, WaiverCounts, WaiverInfo,
 };
 
 /// The ECS version the lines follow (`ecs.version`).
@@ -426,13 +426,6 @@ struct About<'a> {
 }
 
 #[derive(Serialize)]
-struct Trust<'a> {
-    #[serde(flatten)]
-    info: &'a TrustInfo,
-    target_keys: u64,
-}
-
-#[derive(Serialize)]
 struct Waivers<'a> {
     #[serde(flatten)]
     info: Option<&'a WaiverInfo>,
@@ -689,7 +682,7 @@ mod tests {
                 checks: vec!["size", "digest"],
                 also_found: Vec::new(),
             },
-            trust: TrustInfo::default(),
+            trust: crate::scan::TrustInfo::default(),
             sandbox: None,
             waivers: None,
         }

@@ -148,6 +148,13 @@ pub fn path_of(dir: &Path, name: &[u8]) -> PathBuf {
 /// link (`O_NOFOLLOW`) or anything but a regular file is an error, and
 /// opening never blocks on a FIFO.
 pub fn sha256_file(path: &Path) -> io::Result<[u8; 32]> {
+    sha256_reader(open_regular(path)?)
+}
+
+/// Open the regular file at `path` for reading: a symbolic link
+/// (`O_NOFOLLOW`) or anything but a regular file is an error, and opening
+/// never blocks on a FIFO.
+pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
@@ -158,7 +165,7 @@ pub fn sha256_file(path: &Path) -> io::Result<[u8; 32]> {
             "not a regular file",
         ));
     }
-    sha256_reader(file)
+    Ok(file)
 }
 
 /// SHA-256 of everything `r` reads.

@@ -385,7 +385,7 @@ impl History {
 
     /// The findings of the newest complete scan of `root` numbered below
     /// `before`, by id, each as its JSON without the waiver `decision`
-    /// ([`comparable`]): what `--new-only` leaves out when it is found
+    /// ([`crate::scan::comparable`]): what `--new-only` leaves out when it is found
     /// again unchanged. `None` when there is no such scan.
     pub fn known_findings(
         &self,
@@ -411,7 +411,7 @@ impl History {
                 column: "json",
                 value: id.clone(),
             })?;
-            known.insert(id, comparable(value));
+            known.insert(id, crate::scan::comparable(value));
         }
         Ok(Some(known))
     }
@@ -535,13 +535,4 @@ impl History {
             kept: kept.max(0) as u64,
         })
     }
-}
-
-/// A finding's JSON as `--new-only` compares it: without the waiver
-/// `decision` (accepting a finding does not make it new).
-pub fn comparable(mut finding: serde_json::Value) -> serde_json::Value {
-    if let Some(o) = finding.as_object_mut() {
-        o.remove("decision");
-    }
-    finding
 }

@@ -62,7 +62,7 @@ use crate::waiver::WaiverFile;
 pub use catalogue::Catalogue;
 pub use sink::{
     AlsoFound, Collect, DatabaseInfo, NewOnly, Report, ReportSink, SandboxInfo, ScanEnd, ScanInfo,
-    Summary, Tee, TrustInfo, TrustProblem, WaiverCounts, WaiverInfo,
+    Summary, Tee, TrustInfo, TrustProblem, WaiverCounts, WaiverInfo, comparable,
 };
 
 /// Largest account file read from the target (a hostile one could be huge).

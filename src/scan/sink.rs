@@ -362,14 +362,18 @@ impl<S: ReportSink> NewOnly<S> {
         let Some(known) = self.known.get(&finding.id.to_string()) else {
             return false;
         };
-        let Ok(mut value) = serde_json::to_value(finding) else {
-            return false;
-        };
-        if let Some(o) = value.as_object_mut() {
-            o.remove("decision");
-        }
-        value == *known
+        serde_json::to_value(finding).is_ok_and(|v| comparable(v) == *known)
     }
+}
+
+/// A finding's JSON as [`NewOnly`] compares it: without the waiver
+/// `decision` (accepting a finding does not make it new). The known set
+/// is made of these.
+pub fn comparable(mut finding: serde_json::Value) -> serde_json::Value {
+    if let Some(o) = finding.as_object_mut() {
+        o.remove("decision");
+    }
+    finding
 }
 
 impl<S: ReportSink> ReportSink for NewOnly<S> {
